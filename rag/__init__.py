@@ -1,0 +1,7 @@
+"""paper-rag: cited question answering over research-paper abstracts."""
+
+from rag import config as _config  # noqa: F401  (sets offline/telemetry defaults first)
+from rag.ingest import IngestError, IngestReport, ingest
+from rag.parsing import CorpusFormatError
+
+__all__ = ["CorpusFormatError", "IngestError", "IngestReport", "ingest"]

@@ -1,0 +1,114 @@
+"""`rag` command line: ingest, search, stats."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from rag import config
+from rag.ingest import IngestError
+from rag.parsing import CorpusFormatError
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+# Errors a user can act on: printed as one clear message, never as a traceback.
+USER_ERRORS = (IngestError, CorpusFormatError, FileNotFoundError, ValueError, ConnectionError, RuntimeError)
+
+
+def _add_index_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index-dir", help="index directory (default: $RAG_INDEX_DIR or the per-user data dir)")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rag.ingest import ingest
+
+    report = ingest(args.paths or None, args.index_dir, show_progress=sys.stderr.isatty() and not args.json)
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        out_console.print(
+            f"[bold]{report.papers}[/] papers in {report.index_dir}: {report.added} added, {report.updated} updated, "
+            f"{report.removed} removed, {report.unchanged} unchanged; {report.chunks_embedded} chunks embedded "
+            f"in {report.seconds:.1f}s"
+        )
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from rag.retrieve import search
+
+    hits = search(
+        args.query, k=args.k, index_dir=args.index_dir, year_from=args.year_from, year_to=args.year_to,
+        has_code=args.has_code, mode=args.mode,
+    )
+    if args.json:
+        print(json.dumps([hit.summary() for hit in hits], indent=2, ensure_ascii=False))
+        return 0
+    table = Table(title=f"{len(hits)} papers for: {args.query}", show_lines=False)
+    for column in ("#", "score", "title", "date", "authors", "upvotes"):
+        table.add_column(column, overflow="fold")
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.paper
+        table.add_row(str(rank), f"{hit.score:.4f}", p.title, p.date or "", str(p.authors or ""), str(p.upvotes or ""))
+    out_console.print(table)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from rag.state import IndexFiles, state_summary
+
+    files = IndexFiles(config.index_dir(args.index_dir))
+    if not files.exists():
+        raise FileNotFoundError(f"no index in {files.root}; run `rag ingest` first")
+    summary = {"index_dir": str(files.root), **state_summary(files.load_state())}
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited question answering over paper abstracts.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index paper files (default: the bundled corpus)")
+    p.add_argument("paths", nargs="*", help="dump .txt, .jsonl/.json papers or arXiv metadata files, or folders")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_index_dir(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="rank papers for a question")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=10, help="number of papers (default 10)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--year-from", type=int)
+    p.add_argument("--year-to", type=int)
+    p.add_argument("--has-code", action="store_true", help="only papers with a code link")
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    _add_index_dir(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", help="show what the index holds")
+    _add_index_dir(p)
+    p.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except USER_ERRORS as err:
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted; the index stays usable and the next ingest completes it")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

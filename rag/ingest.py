@@ -1,0 +1,207 @@
+"""Ingest paper files into the index: parse, deduplicate, chunk, embed, store; incremental and resumable.
+
+Order of writes, so that a crash at any point leaves a usable index that the next run completes:
+1. every file is parsed first; one bad file aborts the run before anything is written;
+2. `sources.json` records the new inputs (the intent);
+3. papers are embedded and committed to Chroma in batches, `papers.json` saved after each batch;
+4. the BM25 index is rebuilt from `papers.json`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rag import config
+from rag.chunking import SCHEMA_VERSION, chunk_paper
+from rag.dedup import deduplicate
+from rag.embedding import MiniLMEmbedding, model_fingerprint
+from rag.paper import Paper
+from rag.parsing import CorpusFormatError, parse_file
+from rag.sparse import SparseIndex, paper_text
+from rag.state import IndexedPaper, IndexFiles, IndexState, SourceFile, Sources, file_sha256
+from rag.store import open_collection, reset_collection, vector_store
+
+
+class IngestError(ValueError):
+    """Some input files were rejected; nothing was written."""
+
+    def __init__(self, errors: list[CorpusFormatError]) -> None:
+        self.errors = errors
+        lines = "\n".join(f"  {e}" for e in errors)
+        super().__init__(f"{len(errors)} file(s) rejected, index left untouched:\n{lines}")
+
+
+class IngestReport(BaseModel):
+    index_dir: str
+    files: int
+    files_parsed: int
+    papers: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    chunks_embedded: int
+    seconds: float
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, plus supported files inside named directories."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix in config.CORPUS_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {path}")
+    return [f.resolve() for f in files]
+
+
+def _read_sources(files: list[Path], known: Sources) -> tuple[Sources, int]:
+    """Parse every file whose content changed; collect all errors before failing."""
+    updated = Sources(files=dict(known.files))
+    errors: list[CorpusFormatError] = []
+    parsed = 0
+    for path in files:
+        digest = file_sha256(path)
+        previous = known.files.get(str(path))
+        if previous is not None and previous.sha256 == digest:
+            continue
+        try:
+            papers = parse_file(path)
+        except CorpusFormatError as err:
+            errors.append(err)
+            continue
+        parsed += 1
+        updated.files[str(path)] = SourceFile(name=path.name, sha256=digest, papers=papers)
+    if errors:
+        raise IngestError(errors)
+    return updated, parsed
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]indexing"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} papers"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        disable=not enabled,
+        transient=True,
+    )
+
+
+class _Indexer:
+    """Commits batches of papers to Chroma and to `papers.json`."""
+
+    def __init__(self, files: IndexFiles, state: IndexState) -> None:
+        self.files = files
+        self.state = state
+        self.collection = open_collection(files.root)
+        self.store = vector_store(self.collection)
+        self.embedder = MiniLMEmbedding()
+
+    def clear(self) -> None:
+        """Drop every chunk (vectors of another embedding model must not be mixed with ours)."""
+        self.collection = reset_collection(self.files.root)
+        self.store = vector_store(self.collection)
+        self.files.save_state(self.state)
+
+    def remove(self, paper_ids: list[str]) -> None:
+        if not paper_ids:
+            return
+        self.collection.delete(where={"paper_id": {"$in": paper_ids}})
+        for paper_id in paper_ids:
+            self.state.papers.pop(paper_id, None)
+        self.files.save_state(self.state)
+
+    def commit_batch(self, papers: list[Paper]) -> int:
+        nodes = [node for paper in papers for node in chunk_paper(paper)]
+        vectors = self.embedder.embed([node.text for node in nodes])
+        for node, vector in zip(nodes, vectors, strict=True):
+            node.embedding = vector.tolist()
+        # Clears leftovers of an interrupted run and chunks of an older version of these papers.
+        self.collection.delete(where={"paper_id": {"$in": [p.paper_id for p in papers]}})
+        self.store.add(nodes)
+        for paper in papers:
+            chunks = sum(1 for n in nodes if n.metadata["paper_id"] == paper.paper_id)
+            self.state.papers[paper.paper_id] = IndexedPaper(
+                paper=paper, content_hash=paper.content_hash(), chunks=chunks
+            )
+        self.files.save_state(self.state)
+        return len(nodes)
+
+
+def rebuild_sparse(files: IndexFiles, state: IndexState) -> SparseIndex:
+    ids = sorted(state.papers)
+    texts = [paper_text(state.papers[i].paper.title, state.papers[i].paper.abstract) for i in ids]
+    sparse = SparseIndex.build(ids, texts, state.stamp())
+    sparse.save(files.bm25_dir)
+    return sparse
+
+
+def ingest(
+    paths: Sequence[str | Path] | None = None,
+    index_dir: str | Path | None = None,
+    *,
+    show_progress: bool = False,
+    batch_size: int = 64,
+) -> IngestReport:
+    """Index `paths` (files or directories; default: the bundled corpus) into `index_dir`."""
+    started = time.perf_counter()
+    files = IndexFiles(config.index_dir(index_dir))
+    inputs = expand_paths(paths) if paths else config.bundled_corpus_files()
+    with files.write_lock():
+        sources, parsed = _read_sources(inputs, files.load_sources())
+        target = deduplicate(p for source in sources.files.values() for p in source.papers)
+        files.save_sources(sources)
+
+        state = files.load_state()
+        fingerprint = f"{model_fingerprint()}-schema{SCHEMA_VERSION}"
+        rebuild = state.embedding_model != fingerprint  # new index, or vectors from another model
+        if rebuild:
+            state = IndexState(embedding_model=fingerprint)
+        target_ids = {p.paper_id for p in target}
+        stale = [pid for pid in state.papers if pid not in target_ids]
+        pending = [p for p in target if (s := state.papers.get(p.paper_id)) is None or s.content_hash != p.content_hash()]
+        updated = sum(1 for p in pending if p.paper_id in state.papers)
+
+        chunks = 0
+        if rebuild or stale or pending:
+            indexer = _Indexer(files, state)
+            if rebuild:
+                indexer.clear()
+            indexer.remove(stale)
+            with _progress(show_progress) as progress:
+                task = progress.add_task("index", total=len(pending), rate="")
+                t0 = time.perf_counter()
+                for start in range(0, len(pending), batch_size):
+                    batch = pending[start : start + batch_size]
+                    chunks += indexer.commit_batch(batch)
+                    elapsed = max(time.perf_counter() - t0, 1e-9)
+                    done = start + len(batch)
+                    progress.update(task, completed=done,
+                                    rate=f"{done / elapsed:.1f} papers/s, {chunks / elapsed:.1f} chunks/s")
+            files.save_state(state)
+        sparse_dir_stale = (SparseIndex.load(files.bm25_dir) or SparseIndex.build([], [], "")).stamp != state.stamp()
+        if sparse_dir_stale:
+            rebuild_sparse(files, state)
+
+    return IngestReport(
+        index_dir=str(files.root),
+        files=len(inputs),
+        files_parsed=parsed,
+        papers=len(state.papers),
+        added=len(pending) - updated,
+        updated=updated,
+        removed=len(stale),
+        unchanged=len(target) - len(pending),
+        chunks_embedded=chunks,
+        seconds=round(time.perf_counter() - started, 3),
+    )

@@ -1,0 +1,93 @@
+"""Parsers for user collections: JSONL/JSON papers and the arXiv metadata snapshot format."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from rag.paper import Paper
+from rag.parsing.errors import CorpusFormatError
+
+_ARXIV_KEYS = {"id", "update_date"}
+_AUTHOR_SPLIT = re.compile(r",\s*|\s+and\s+")
+
+
+def looks_like_json(text: str) -> bool:
+    return text.lstrip().startswith(("{", "["))
+
+
+def _records(path: Path, text: str) -> list[tuple[int, Any]]:
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise CorpusFormatError(path, f"invalid JSON: {err.msg}", err.lineno) from err
+        return [(1, item) for item in items]
+    records = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append((no, json.loads(line)))
+        except json.JSONDecodeError as err:
+            raise CorpusFormatError(path, f"invalid JSON ({err.msg}); truncated record?", no) from err
+    return records
+
+
+def _text_field(path: Path, line_no: int, record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CorpusFormatError(path, f"record has no non-empty string {key!r}", line_no)
+    return value
+
+
+def _arxiv_metadata(record: dict[str, Any]) -> dict[str, Any]:
+    parsed = record.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = [" ".join(p for p in reversed(part[:2]) if p).strip() for part in parsed]
+    else:
+        names = [n.strip() for n in _AUTHOR_SPLIT.split(str(record.get("authors") or "")) if n.strip()]
+    categories = str(record.get("categories") or "").split()
+    return {
+        "arxiv_id": str(record["id"]),
+        "author_names": names,
+        "authors": len(names) or None,
+        "date": (record.get("update_date") or None),
+        "categories": categories,
+    }
+
+
+def _user_metadata(record: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    authors = record.get("authors")
+    if isinstance(authors, list):
+        meta["author_names"] = [str(a) for a in authors]
+        meta["authors"] = len(authors)
+    elif isinstance(authors, int):
+        meta["authors"] = authors
+    for key in ("date", "arxiv_id"):
+        if record.get(key):
+            meta[key] = str(record[key])
+    if isinstance(record.get("upvotes"), int):
+        meta["upvotes"] = record["upvotes"]
+    if isinstance(record.get("code_urls"), list):
+        meta["code_urls"] = [str(u) for u in record["code_urls"]]
+    return meta
+
+
+def parse_json_records(path: Path, text: str) -> list[Paper]:
+    papers = []
+    for line_no, record in _records(path, text):
+        if not isinstance(record, dict):
+            raise CorpusFormatError(path, "expected a JSON object per paper", line_no)
+        title = _text_field(path, line_no, record, "title")
+        abstract = _text_field(path, line_no, record, "abstract")
+        meta = _arxiv_metadata(record) if _ARXIV_KEYS <= record.keys() else _user_metadata(record)
+        try:
+            papers.append(Paper.create(title, abstract, sources=[path.name], **meta))
+        except ValueError as err:
+            raise CorpusFormatError(path, f"bad metadata: {err}", line_no) from err
+    return papers
