@@ -1,6 +1,6 @@
 """Retrieval quality on a question set: recall@5, recall@10 and MRR for BM25-only, dense-only and hybrid.
 
-    python -m evals.retrieval_eval [evals/questions/dev.jsonl] [--index-dir DIR]
+python -m evals.retrieval_eval [evals/questions/dev.jsonl] [--index-dir DIR]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import functools
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-from rag.embedding import MAX_TOKENS, count_tokens, load_tokenizer
+from rag.embedding import MAX_TOKENS, count_tokens, load_counting_tokenizer
 from rag.paper import Paper
 
 CHUNK_OVERLAP = 32
@@ -16,7 +16,7 @@ _SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 
 
 def _model_tokens(text: str) -> list[int]:
-    return load_tokenizer().encode(text, add_special_tokens=False).ids
+    return load_counting_tokenizer().encode(text, add_special_tokens=False).ids
 
 
 @functools.cache

@@ -44,8 +44,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     from rag.retrieve import search
 
     hits = search(
-        args.query, k=args.k, index_dir=args.index_dir, year_from=args.year_from, year_to=args.year_to,
-        has_code=args.has_code, mode=args.mode,
+        args.query,
+        k=args.k,
+        index_dir=args.index_dir,
+        year_from=args.year_from,
+        year_to=args.year_to,
+        has_code=args.has_code,
+        mode=args.mode,
     )
     if args.json:
         print(json.dumps([hit.summary() for hit in hits], indent=2, ensure_ascii=False))

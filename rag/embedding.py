@@ -44,9 +44,18 @@ def load_tokenizer() -> Tokenizer:
     return tokenizer
 
 
+@functools.cache
+def load_counting_tokenizer() -> Tokenizer:
+    """The same tokenizer without truncation or padding, for measuring text length."""
+    tokenizer = Tokenizer.from_file(str(_tokenizer_file()))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
 def count_tokens(text: str) -> int:
     """Word-piece count of `text` in this model's tokenizer (without special tokens)."""
-    return len(load_tokenizer().encode(text, add_special_tokens=False).ids)
+    return len(load_counting_tokenizer().encode(text, add_special_tokens=False).ids)
 
 
 @functools.cache
@@ -61,7 +70,7 @@ class MiniLMEmbedding(BaseEmbedding):
     """Mean-pooled, L2-normalised sentence embeddings, batched with dynamic padding."""
 
     model_name: str = MODEL_NAME
-    embed_batch_size: int = 32
+    embed_batch_size: int = 8  # measured fastest on 2 cores (15 s vs 21 s at 64 for the corpus)
     threads: int = 0  # 0: let onnxruntime use every core
 
     _session: ort.InferenceSession = PrivateAttr()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from llama_index.core.schema import TextNode
 from pydantic import BaseModel
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from rag import config
 from rag.chunking import SCHEMA_VERSION, chunk_paper
@@ -121,11 +123,12 @@ class _Indexer:
             self.state.papers.pop(paper_id, None)
         self.files.save_state(self.state)
 
-    def commit_batch(self, papers: list[Paper]) -> int:
-        nodes = [node for paper in papers for node in chunk_paper(paper)]
+    def embed(self, nodes: list[TextNode]) -> None:
         vectors = self.embedder.embed([node.text for node in nodes])
         for node, vector in zip(nodes, vectors, strict=True):
             node.embedding = vector.tolist()
+
+    def commit_batch(self, papers: list[Paper], nodes: list[TextNode]) -> int:
         # Clears leftovers of an interrupted run and chunks of an older version of these papers.
         self.collection.delete(where={"paper_id": {"$in": [p.paper_id for p in papers]}})
         self.store.add(nodes)
@@ -136,6 +139,47 @@ class _Indexer:
             )
         self.files.save_state(self.state)
         return len(nodes)
+
+
+def _needs_indexing(state: IndexState, paper: Paper) -> bool:
+    indexed = state.papers.get(paper.paper_id)
+    return indexed is None or indexed.content_hash != paper.content_hash()
+
+
+def _chunk_batch(papers: list[Paper]) -> list[TextNode]:
+    return [node for paper in papers for node in chunk_paper(paper)]
+
+
+def _index_pipelined(indexer: _Indexer, pending: list[Paper], batch_size: int, progress: Progress, task: TaskID) -> int:
+    """Embed on this thread while one helper chunks the next batch and another commits the last.
+
+    onnxruntime releases the GIL, so chunking and Chroma writes hide behind embedding. Commits run
+    on a single thread in batch order, so `papers.json` only ever lists fully written batches.
+    """
+    batches = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
+    if not batches:
+        return 0
+    started = time.perf_counter()
+    chunks = done = 0
+    with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "committer") as committer:
+        next_nodes: Future[list[TextNode]] = chunker.submit(_chunk_batch, batches[0])
+        commits: list[Future[int]] = []
+        for i, batch in enumerate(batches):
+            nodes = next_nodes.result()
+            if i + 1 < len(batches):
+                next_nodes = chunker.submit(_chunk_batch, batches[i + 1])
+            indexer.embed(nodes)
+            commits.append(committer.submit(indexer.commit_batch, batch, nodes))
+            for finished in (c for c in commits if c.done()):
+                finished.result()  # surface a failed commit now, not after all the embedding
+            chunks += len(nodes)
+            done += len(batch)
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            rate = f"{done / elapsed:.1f} papers/s, {chunks / elapsed:.1f} chunks/s"
+            progress.update(task, completed=done, rate=rate)
+        for commit in commits:
+            commit.result()
+    return chunks
 
 
 def rebuild_sparse(files: IndexFiles, state: IndexState) -> SparseIndex:
@@ -169,7 +213,7 @@ def ingest(
             state = IndexState(embedding_model=fingerprint)
         target_ids = {p.paper_id for p in target}
         stale = [pid for pid in state.papers if pid not in target_ids]
-        pending = [p for p in target if (s := state.papers.get(p.paper_id)) is None or s.content_hash != p.content_hash()]
+        pending = [p for p in target if _needs_indexing(state, p)]
         updated = sum(1 for p in pending if p.paper_id in state.papers)
 
         chunks = 0
@@ -180,17 +224,10 @@ def ingest(
             indexer.remove(stale)
             with _progress(show_progress) as progress:
                 task = progress.add_task("index", total=len(pending), rate="")
-                t0 = time.perf_counter()
-                for start in range(0, len(pending), batch_size):
-                    batch = pending[start : start + batch_size]
-                    chunks += indexer.commit_batch(batch)
-                    elapsed = max(time.perf_counter() - t0, 1e-9)
-                    done = start + len(batch)
-                    progress.update(task, completed=done,
-                                    rate=f"{done / elapsed:.1f} papers/s, {chunks / elapsed:.1f} chunks/s")
+                chunks = _index_pipelined(indexer, pending, batch_size, progress, task)
             files.save_state(state)
-        sparse_dir_stale = (SparseIndex.load(files.bm25_dir) or SparseIndex.build([], [], "")).stamp != state.stamp()
-        if sparse_dir_stale:
+        sparse = SparseIndex.load(files.bm25_dir)
+        if sparse is None or sparse.stamp != state.stamp():
             rebuild_sparse(files, state)
 
     return IngestReport(

@@ -77,9 +77,15 @@ class SearchHit(BaseModel):
         """The JSON shape of `rag search --json`."""
         p = self.paper
         return {
-            "paper_id": p.paper_id, "title": p.title, "score": round(self.score, 6),
-            "date": p.date, "authors": p.authors, "upvotes": p.upvotes, "url": p.url,
-            "code_urls": p.code_urls, "dense_score": _round(self.dense_score),
+            "paper_id": p.paper_id,
+            "title": p.title,
+            "score": round(self.score, 6),
+            "date": p.date,
+            "authors": p.authors,
+            "upvotes": p.upvotes,
+            "url": p.url,
+            "code_urls": p.code_urls,
+            "dense_score": _round(self.dense_score),
             "bm25_score": _round(self.bm25_score),
         }
 
@@ -173,9 +179,12 @@ class Searcher:
         ordered = sorted(fused, key=lambda pid: (-fused[pid], -dense.get(pid, -1.0)))[:k]
         return [
             SearchHit(
-                paper=self.papers[pid], score=fused[pid],
-                dense_score=dense.get(pid), bm25_score=sparse.get(pid),
-                dense_rank=dense_ranks.get(pid), bm25_rank=sparse_ranks.get(pid),
+                paper=self.papers[pid],
+                score=fused[pid],
+                dense_score=dense.get(pid),
+                bm25_score=sparse.get(pid),
+                dense_rank=dense_ranks.get(pid),
+                bm25_rank=sparse_ranks.get(pid),
             )
             for pid in ordered
         ]

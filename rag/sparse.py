@@ -61,6 +61,5 @@ class SparseIndex:
         """BM25 score of every row for `query` (zeros when no query term is in the vocabulary)."""
         if not self.paper_ids:
             return np.zeros(0, dtype=np.float32)
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, show_progress=False,
-                                return_ids=False)[0]
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, show_progress=False, return_ids=False)[0]
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)

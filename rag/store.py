@@ -11,20 +11,23 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag import config
 
-_CHROMA_SETTINGS = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+def _settings() -> ChromaSettings:
+    # A fresh object per client: chromadb's client constructors write into the settings they get.
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
 def chroma_client(index_dir: Path) -> chromadb.api.ClientAPI:
     url = config.chroma_url()
     if url is None:
-        return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=_CHROMA_SETTINGS)
+        return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=_settings())
     parsed = urlparse(url if "://" in url else f"http://{url}")
     try:
         return chromadb.HttpClient(
             host=parsed.hostname or "127.0.0.1",
             port=parsed.port or 8000,
             ssl=parsed.scheme == "https",
-            settings=_CHROMA_SETTINGS,
+            settings=_settings(),
         )
     except Exception as err:  # chromadb raises bare ValueError/ConnectionError variants
         raise ConnectionError(f"cannot reach the Chroma server at {url}: {err}") from err

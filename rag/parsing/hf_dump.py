@@ -47,16 +47,23 @@ def looks_like_lines_dump(text: str) -> bool:
 
 def _check_title(path: Path, line_no: int, title: str) -> None:
     if len(title) > _MAX_TITLE_CHARS:
-        raise CorpusFormatError(path, f"expected a paper title, found {len(title)} characters of text "
-                                      "(a record is missing its title or abstract)", line_no)
+        raise CorpusFormatError(
+            path,
+            f"expected a paper title, found {len(title)} characters of text "
+            "(a record is missing its title or abstract)",
+            line_no,
+        )
 
 
 def _check_abstract(path: Path, line_no: int, title: str, abstract: str | None) -> None:
     if abstract is None:
         raise CorpusFormatError(path, f"truncated record: title {title[:60]!r} has no abstract", line_no)
     if len(abstract) < _MIN_ABSTRACT_CHARS:
-        raise CorpusFormatError(path, f"abstract of {title[:60]!r} is only {len(abstract)} characters "
-                                      "(truncated or misaligned record)", line_no)
+        raise CorpusFormatError(
+            path,
+            f"abstract of {title[:60]!r} is only {len(abstract)} characters (truncated or misaligned record)",
+            line_no,
+        )
 
 
 def parse_lines_dump(path: Path, text: str) -> list[Paper]:
@@ -64,7 +71,7 @@ def parse_lines_dump(path: Path, text: str) -> list[Paper]:
     numbered = [(no, line.strip()) for no, line in enumerate(text.splitlines(), start=1)]
     content = [(no, line) for no, line in numbered if line and line.lower() not in CHROME_LINES]
     if content and content[0][1].startswith("Subscribe"):
-        content[0] = (content[0][0], content[0][1][len("Subscribe"):].strip())
+        content[0] = (content[0][0], content[0][1][len("Subscribe") :].strip())
     papers: list[Paper] = []
     for i in range(0, len(content), 2):
         title_no, title = content[i]

@@ -85,7 +85,7 @@ def parse_json_records(path: Path, text: str) -> list[Paper]:
             raise CorpusFormatError(path, "expected a JSON object per paper", line_no)
         title = _text_field(path, line_no, record, "title")
         abstract = _text_field(path, line_no, record, "abstract")
-        meta = _arxiv_metadata(record) if _ARXIV_KEYS <= record.keys() else _user_metadata(record)
+        meta = _arxiv_metadata(record) if record.keys() >= _ARXIV_KEYS else _user_metadata(record)
         try:
             papers.append(Paper.create(title, abstract, sources=[path.name], **meta))
         except ValueError as err:
