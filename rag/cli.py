@@ -12,13 +12,18 @@ from rich.table import Table
 
 from rag import config
 from rag.ingest import IngestError
+from rag.llm.client import LLMEndpointError
+from rag.llm.model_files import ModelFileError
 from rag.parsing import CorpusFormatError
 
 err_console = Console(stderr=True)
 out_console = Console()
 
 # Errors a user can act on: printed as one clear message, never as a traceback.
-USER_ERRORS = (IngestError, CorpusFormatError, FileNotFoundError, ValueError, ConnectionError, RuntimeError)
+USER_ERRORS = (
+    IngestError, CorpusFormatError, LLMEndpointError, ModelFileError, FileNotFoundError, ValueError,
+    ConnectionError, RuntimeError,
+)
 
 
 def _add_index_dir(parser: argparse.ArgumentParser) -> None:
@@ -76,6 +81,59 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_answer(answer) -> None:
+    from rich.panel import Panel
+
+    style = "yellow" if answer.abstained else "green"
+    out_console.print(Panel(answer.answer, title=f"[{style}]{answer.backend} · {answer.model}", expand=False))
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            out_console.print(f"[red]unsupported:[/] {sentence.text}", highlight=False)
+    for source in answer.sources:
+        meta = ", ".join(x for x in (source.date, f"{source.authors} authors" if source.authors else None) if x)
+        out_console.print(f"[bold][{source.n}][/] {source.title}" + (f" ({meta})" if meta else ""), highlight=False)
+    t = answer.timings
+    first = f"{t.first_token_s:.1f}s" if t.first_token_s is not None else "-"
+    out_console.print(f"[dim]retrieve {t.retrieve_s:.2f}s · first token {first} · total {t.total_s:.1f}s")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer_types import Answer
+    from rag.ask import ask_stream
+    from rag.retrieve import SearchFilters
+
+    history = json.loads(args.history) if args.history else []
+    filters = SearchFilters(year_from=args.year_from, year_to=args.year_to, has_code=args.has_code)
+    stream = ask_stream(args.question, history, backend=args.backend, k=args.k, index_dir=args.index_dir,
+                        filters=filters)
+    answer = None
+    for item in stream:
+        if isinstance(item, Answer):
+            answer = item
+        elif not args.json and sys.stdout.isatty():
+            out_console.print(item, end="", highlight=False, markup=False)
+    if args.json:
+        print(answer.to_json())
+    else:
+        if sys.stdout.isatty():
+            out_console.print()
+        _print_answer(answer)
+    return 0
+
+
+def cmd_llm(args: argparse.Namespace) -> int:
+    from rag.llm.local_server import ensure_server, running_server, stop_server
+
+    if args.action == "start":
+        print(ensure_server())
+    elif args.action == "stop":
+        print("stopped" if stop_server() else "not running")
+    else:
+        state = running_server()
+        print(json.dumps(state or {"running": False}, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited question answering over paper abstracts.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +154,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
     _add_index_dir(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with verified citations")
+    p.add_argument("question")
+    p.add_argument("--backend", choices=("local", "openai", "extractive"),
+                   help="default: $RAG_BACKEND, else local if the model is installed, else extractive")
+    p.add_argument("-k", type=int, default=5, help="papers to draw evidence from (default 5)")
+    p.add_argument("--history", help='JSON list of earlier turns: [{"role": "user", "content": "..."}, ...]')
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.add_argument("--year-from", type=int)
+    p.add_argument("--year-to", type=int)
+    p.add_argument("--has-code", action="store_true")
+    _add_index_dir(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("llm", help="manage the embedded model's server")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.set_defaults(func=cmd_llm)
 
     p = sub.add_parser("stats", help="show what the index holds")
     _add_index_dir(p)

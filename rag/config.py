@@ -11,6 +11,21 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+
+def _bundled_tiktoken_cache() -> str | None:
+    """llama-index-core ships the cl100k/o200k encodings; point tiktoken there instead of the web."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
+    return str(cache) if cache.is_dir() else None
+
+
+if (_tiktoken_cache := _bundled_tiktoken_cache()) is not None:
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", _tiktoken_cache)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "data"
 CORPUS_SUFFIXES = {".txt", ".jsonl", ".json"}

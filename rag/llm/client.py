@@ -1,0 +1,84 @@
+"""One client path for every backend: an OpenAI-compatible endpoint, with bounded retries.
+
+A dead, slow or failing endpoint (refused connection, timeout, HTTP 5xx, malformed response) is retried
+with exponential backoff a bounded number of times, then reported as an `LLMEndpointError` that names
+the endpoint; it never hangs and never surfaces a traceback to the user.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import openai
+from openai import OpenAI
+
+RETRYABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
+
+
+class LLMEndpointError(RuntimeError):
+    """The LLM endpoint could not produce an answer."""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class LLMClient:
+    base_url: str
+    model: str
+    api_key: str = "not-needed"
+    timeout_s: float = field(default_factory=lambda: float(os.environ.get("RAG_LLM_TIMEOUT", "120")))
+    attempts: int = 3
+    backoff_s: float = 0.5
+    max_tokens: int = 160
+
+    def __post_init__(self) -> None:
+        self._client = OpenAI(base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s, max_retries=0)
+        self.last_usage = Usage()
+
+    def _fail(self, err: Exception) -> LLMEndpointError:
+        reason = f"HTTP {err.status_code}" if isinstance(err, openai.APIStatusError) else type(err).__name__
+        detail = str(err).splitlines()[0][:200] if str(err) else ""
+        return LLMEndpointError(
+            f"LLM endpoint {self.base_url} (model {self.model}) failed after {self.attempts} attempt(s): "
+            f"{reason}{': ' + detail if detail else ''}"
+        )
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
+        """Yield completion text as it is generated. Retries only before the first token arrives."""
+        for attempt in range(1, self.attempts + 1):
+            emitted = chunks = False
+            try:
+                response = self._client.chat.completions.create(
+                    model=self.model, messages=messages, max_tokens=max_tokens or self.max_tokens,
+                    temperature=0.0, stream=True, stream_options={"include_usage": True},
+                )
+                for chunk in response:
+                    chunks = True
+                    if chunk.usage is not None:
+                        self.last_usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    if not chunk.choices:
+                        continue
+                    text = chunk.choices[0].delta.content
+                    if text:
+                        emitted = True
+                        yield text
+                if not chunks:
+                    raise ValueError("the response held no completion events (not an OpenAI-compatible stream)")
+                return
+            except RETRYABLE as err:
+                if emitted or attempt == self.attempts:
+                    raise self._fail(err) from err
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            except (openai.APIError, ValueError, KeyError, TypeError, AttributeError) as err:
+                # 4xx, or a body that is not an OpenAI response: retrying will not help.
+                raise self._fail(err) from err
+
+    def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
+        return "".join(self.stream(messages, max_tokens))

@@ -1,0 +1,35 @@
+"""Sentence splitting and number extraction shared by evidence selection and verification."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! or ? followed by space and an upper-case letter, digit or quote; common
+# abbreviations ("e.g.", "i.e.", "et al.", "Fig.") do not end one.
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|resp)\.)$", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(%|x|×|times|-fold))?", re.IGNORECASE)
+
+
+def split_sentences(text: str) -> list[str]:
+    pieces = _BOUNDARY.split(text.strip())
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and _ABBREVIATIONS.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        elif piece.strip():
+            sentences.append(piece.strip())
+    return sentences
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numeric values (as normalised strings, e.g. "7.6", "1000") mentioned in `text`."""
+    values = set()
+    for match in _NUMBER.finditer(text.replace("\\%", "%")):
+        raw = match.group(1).replace(",", "")
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        values.add(f"{value:g}")
+    return values

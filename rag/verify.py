@@ -1,0 +1,107 @@
+"""Check every answer sentence against the abstracts it cites; repair, drop or mark what fails.
+
+A citation survives only if it points at one of the retrieved sources *and* that source's abstract
+supports the sentence: the best-matching abstract sentence is semantically close (embedding cosine) and
+every number in the answer sentence also appears in the source. A sentence whose citations fail is
+re-attached to another source that does support it; if none does, it is kept but marked unsupported.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rag.answer_types import AnswerSentence, Source
+from rag.embedding import MiniLMEmbedding
+from rag.evidence import SentenceIndex
+from rag.paper import Paper
+from rag.text import numbers_in, split_sentences
+
+SUPPORT_THRESHOLD = 0.6
+# [1] [1, 2] [1][2] [1-3] (1) (1, 2) [Source 1]
+_MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\]|\((\d+(?:\s*[,;]\s*\d+)*)\)", re.IGNORECASE)
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)", re.IGNORECASE)
+_TRAILING_REFERENCES = re.compile(r"\n\s*(?:sources|references)\s*:.*$", re.IGNORECASE | re.DOTALL)
+
+
+def _numbers_of_marker(body: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", body):
+        if m := re.fullmatch(r"(\d+)\s*[–-]\s*(\d+)", part):
+            low, high = int(m.group(1)), int(m.group(2))
+            numbers.extend(range(low, min(high, low + 20) + 1))
+        elif part.strip().isdigit():
+            numbers.append(int(part))
+    return numbers
+
+
+def parse_cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
+    """(sentence text without markers, cited numbers in order) for each sentence of a model answer."""
+    text = _TRAILING_REFERENCES.sub("", answer).strip()
+    text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)  # "x. [1]" -> "x [1]."
+    parsed = []
+    for sentence in split_sentences(text.replace("\n", " ")):
+        cited: list[int] = []
+        for match in _MARKER.finditer(sentence):
+            cited.extend(_numbers_of_marker(match.group(1) or match.group(2)))
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+        if clean and re.search(r"\w", clean):
+            parsed.append((clean, list(dict.fromkeys(cited))))
+    return parsed
+
+
+class Verifier:
+    def __init__(self, embedder: MiniLMEmbedding, sentence_index: SentenceIndex) -> None:
+        self.embedder = embedder
+        self.sentence_index = sentence_index
+
+    def _support_matrix(self, sentences: list[str], sources: list[Source]) -> np.ndarray:
+        """support[i, j]: how well source j supports sentence i (0 when a number is not in the source)."""
+        papers = [Paper(paper_id=s.paper_id, title=s.title, abstract=s.abstract) for s in sources]
+        per_paper = self.sentence_index.sentences(papers)
+        vectors = self.embedder.embed(sentences)
+        support = np.zeros((len(sentences), len(sources)), dtype=np.float32)
+        for j, source in enumerate(sources):
+            source_vectors = per_paper[source.paper_id][1]
+            source_numbers = numbers_in(f"{source.title} {source.abstract}")
+            if len(source_vectors) == 0:
+                continue
+            cosines = (vectors @ source_vectors.T).max(axis=1)
+            for i, sentence in enumerate(sentences):
+                support[i, j] = cosines[i] if numbers_in(sentence) <= source_numbers else 0.0
+        return support
+
+    def verify(self, answer: str, sources: list[Source]) -> tuple[list[AnswerSentence], int]:
+        """Verified sentences and the number of citations dropped (invalid or unsupporting)."""
+        parsed = parse_cited_sentences(answer)
+        if not parsed or not sources:
+            return [AnswerSentence(text=t, citations=[], supported=False, support=0.0) for t, _ in parsed], sum(
+                len(c) for _, c in parsed
+            )
+        support = self._support_matrix([t for t, _ in parsed], sources)
+        verified, dropped = [], 0
+        for i, (text, cited) in enumerate(parsed):
+            valid = [n for n in cited if 1 <= n <= len(sources)]
+            kept = [n for n in valid if support[i, n - 1] >= SUPPORT_THRESHOLD]
+            dropped += len(cited) - len(kept)
+            if not kept:
+                best = int(np.argmax(support[i]))
+                if support[i, best] >= SUPPORT_THRESHOLD:
+                    kept = [best + 1]  # repaired: re-attached to the source that does support it
+            score = max((float(support[i, n - 1]) for n in kept), default=float(support[i].max()))
+            verified.append(AnswerSentence(text=text, citations=kept, supported=bool(kept), support=round(score, 4)))
+        return verified, dropped
+
+
+def render_answer(sentences: list[AnswerSentence]) -> str:
+    """Answer text with `[n]` markers placed before each sentence's final punctuation."""
+    parts = []
+    for sentence in sentences:
+        markers = "".join(f"[{n}]" for n in sentence.citations)
+        text = sentence.text
+        if markers:
+            stop = text[-1] if text[-1] in ".!?" else "."
+            text = f"{text.rstrip('.!?').rstrip()} {markers}{stop}"
+        parts.append(text)
+    return " ".join(parts)

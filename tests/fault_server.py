@@ -1,0 +1,63 @@
+"""A real HTTP server on 127.0.0.1 that misbehaves like a broken OpenAI-compatible endpoint.
+
+Used only for faults that cannot be caused with the real model server: HTTP 500s, malformed bodies,
+responses slower than the client's timeout.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    mode = "500"
+    requests = 0
+
+    def log_message(self, *args: object) -> None:  # keep test output quiet
+        pass
+
+    def do_POST(self) -> None:
+        type(self).requests += 1
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.mode == "500":
+            self._send(500, b'{"error": {"message": "internal error"}}')
+        elif self.mode == "malformed":
+            self._send(200, b"this is not json at all", content_type="text/event-stream")
+        elif self.mode == "slow":
+            time.sleep(5)
+            self._send(200, json.dumps({"choices": []}).encode())
+        elif self.mode == "flaky":
+            if type(self).requests == 1:
+                self._send(503, b'{"error": {"message": "busy"}}')
+            else:
+                body = (
+                    'data: {"id":"1","object":"chat.completion.chunk","created":0,"model":"m",'
+                    '"choices":[{"index":0,"delta":{"content":"recovered"},"finish_reason":null}]}\n\n'
+                    "data: [DONE]\n\n"
+                )
+                self._send(200, body.encode(), content_type="text/event-stream")
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def misbehaving_server(mode: str) -> Iterator[tuple[str, type[_Handler]]]:
+    handler = type("Handler", (_Handler,), {"mode": mode, "requests": 0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler
+    finally:
+        server.shutdown()
+        server.server_close()

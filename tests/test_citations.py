@@ -1,0 +1,84 @@
+"""Citation parsing, verification, repair and rendering, with the real embedding model."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer_types import Source
+from rag.embedding import MiniLMEmbedding
+from rag.evidence import SentenceIndex
+from rag.text import numbers_in, split_sentences
+from rag.verify import Verifier, parse_cited_sentences, render_answer
+
+HARMONY = ("Current solutions that rely on virtualizing GPU memory incur excessive swapping overhead. "
+           "Harmony is able to reduce swap load by up to two orders of magnitude and obtain a training "
+           "throughput speedup of up to 7.6x over highly optimized baselines with virtualized memory.")
+EFFICIENTNET = ("We propose a compound scaling method that uniformly scales depth, width and resolution. "
+                "Our EfficientNet-B7 achieves state-of-the-art 84.3% top-1 accuracy on ImageNet.")
+
+
+def _source(n: int, title: str, abstract: str) -> Source:
+    return Source(n=n, paper_id=f"p{n}", title=title, date=None, authors=None, upvotes=None, url="u",
+                  evidence=split_sentences(abstract)[:1], abstract=abstract)
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Verifier:
+    embedder = MiniLMEmbedding()
+    return Verifier(embedder, SentenceIndex(embedder))
+
+
+SOURCES = [_source(1, "Harmony", HARMONY), _source(2, "EfficientNet", EFFICIENTNET)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("A [1]. B [1, 2].", [("A.", [1]), ("B.", [1, 2])]),
+        ("A [1][2]. B (2).", [("A.", [1, 2]), ("B.", [2])]),
+        ("A. [1] B [1-2].", [("A.", [1]), ("B.", [1, 2])]),
+        ("A, e.g. x [Source 2].\n\nSources:\n[1] Harmony", [("A, e.g. x.", [2])]),
+    ],
+)
+def test_marker_forms_are_parsed(answer, expected):
+    assert parse_cited_sentences(answer) == expected
+
+
+def test_numbers_are_normalised():
+    assert numbers_in("7.6x speedup, 84.3\\% top-1, 1,000 GPUs") >= {"7.6", "84.3", "1000"}
+
+
+def test_supported_citations_survive(verifier):
+    sentences, dropped = verifier.verify("Harmony reduces swap load and speeds up training by up to 7.6x [1].",
+                                         SOURCES)
+    assert dropped == 0
+    assert sentences[0].citations == [1] and sentences[0].supported and sentences[0].support >= 0.6
+
+
+def test_wrong_citation_is_reattached_to_the_supporting_source(verifier):
+    sentences, dropped = verifier.verify("EfficientNet-B7 reaches 84.3% top-1 accuracy on ImageNet [1].", SOURCES)
+    assert sentences[0].citations == [2] and sentences[0].supported
+    assert dropped == 1
+
+
+def test_citation_outside_the_sources_cannot_survive(verifier):
+    sentences, dropped = verifier.verify("Harmony speeds up training by 7.6x [7].", SOURCES)
+    assert 7 not in sentences[0].citations
+    assert sentences[0].citations == [1]  # repaired to the real source
+    assert dropped == 1
+
+
+def test_a_wrong_number_is_not_supported(verifier):
+    sentences, _ = verifier.verify("Harmony speeds up training by up to 9.9x over baselines [1].", SOURCES)
+    assert not sentences[0].supported and sentences[0].citations == []
+
+
+def test_unsupported_claim_is_marked(verifier):
+    sentences, _ = verifier.verify("Quantum annealers factor large primes in linear time [1].", SOURCES)
+    assert sentences[0].supported is False and sentences[0].citations == []
+    assert render_answer(sentences) == "Quantum annealers factor large primes in linear time."
+
+
+def test_render_places_markers_before_the_stop(verifier):
+    sentences, _ = verifier.verify("Harmony reduces swap load [1]. EfficientNet-B7 gets 84.3% top-1 [2].", SOURCES)
+    assert render_answer(sentences) == "Harmony reduces swap load [1]. EfficientNet-B7 gets 84.3% top-1 [2]."
