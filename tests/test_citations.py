@@ -10,16 +10,29 @@ from rag.evidence import SentenceIndex
 from rag.text import numbers_in, split_sentences
 from rag.verify import Verifier, parse_cited_sentences, render_answer
 
-HARMONY = ("Current solutions that rely on virtualizing GPU memory incur excessive swapping overhead. "
-           "Harmony is able to reduce swap load by up to two orders of magnitude and obtain a training "
-           "throughput speedup of up to 7.6x over highly optimized baselines with virtualized memory.")
-EFFICIENTNET = ("We propose a compound scaling method that uniformly scales depth, width and resolution. "
-                "Our EfficientNet-B7 achieves state-of-the-art 84.3% top-1 accuracy on ImageNet.")
+HARMONY = (
+    "Current solutions that rely on virtualizing GPU memory incur excessive swapping overhead. "
+    "Harmony is able to reduce swap load by up to two orders of magnitude and obtain a training "
+    "throughput speedup of up to 7.6x over highly optimized baselines with virtualized memory."
+)
+EFFICIENTNET = (
+    "We propose a compound scaling method that uniformly scales depth, width and resolution. "
+    "Our EfficientNet-B7 achieves state-of-the-art 84.3% top-1 accuracy on ImageNet."
+)
 
 
 def _source(n: int, title: str, abstract: str) -> Source:
-    return Source(n=n, paper_id=f"p{n}", title=title, date=None, authors=None, upvotes=None, url="u",
-                  evidence=split_sentences(abstract)[:1], abstract=abstract)
+    return Source(
+        n=n,
+        paper_id=f"p{n}",
+        title=title,
+        date=None,
+        authors=None,
+        upvotes=None,
+        url="u",
+        evidence=split_sentences(abstract)[:1],
+        abstract=abstract,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +62,7 @@ def test_numbers_are_normalised():
 
 
 def test_supported_citations_survive(verifier):
-    sentences, dropped = verifier.verify("Harmony reduces swap load and speeds up training by up to 7.6x [1].",
-                                         SOURCES)
+    sentences, dropped = verifier.verify("Harmony reduces swap load and speeds up training by up to 7.6x [1].", SOURCES)
     assert dropped == 0
     assert sentences[0].citations == [1] and sentences[0].supported and sentences[0].support >= 0.6
 

@@ -63,9 +63,19 @@ def test_cli_ask_against_failing_endpoint_prints_clear_error(bundled_index, tmp_
     with misbehaving_server("500") as (url, _):
         env = {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "x", "RAG_MODEL": "m", "RAG_INDEX_DIR": str(bundled_index)}
         result = subprocess.run(
-            [sys.executable, "-m", "rag.cli", "ask", "How does Harmony train massive models on one server?",
-             "--backend", "openai"],
-            capture_output=True, text=True, env={**__import__("os").environ, **env}, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "ask",
+                "How does Harmony train massive models on one server?",
+                "--backend",
+                "openai",
+            ],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, **env},
+            timeout=120,
         )
     assert result.returncode == 2
     assert "LLM endpoint" in result.stderr and url in result.stderr

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 NETWATCH = Path(__file__).parent / "netwatch"
+QUESTION = "How can transformer language models be compressed to run on microcontrollers?"
 LOOPBACK_HOSTS = ("127.", "'localhost'", "::1", "'::1'")
 
 
@@ -50,5 +51,33 @@ def test_ingest_and_search_make_no_outbound_connection(small_corpus, tmp_path):
     )
     assert search.returncode == 0, search.stderr
     assert json.loads(search.stdout)[0]["title"] == "Tiny Transformers on Microcontrollers"
+    asked = run_watched(
+        ["-m", "rag.cli", "ask", QUESTION, "--backend", "extractive", "--json", "--index-dir", str(index)], log
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["sentences"]
     outbound = [e for e in events(log) if not is_local(e)]
     assert outbound == []
+
+
+def test_local_model_makes_no_outbound_connection(small_corpus, tmp_path):
+    """The embedded model's server (a separate process, watched too) and its client talk on loopback only."""
+    log = tmp_path / "net.jsonl"
+    index = tmp_path / "index"
+    data = {"RAG_DATA_DIR": os.environ["RAG_DATA_DIR"]}
+    assert (
+        run_watched(
+            ["-m", "rag.cli", "ingest", str(small_corpus["folder"]), "--index-dir", str(index)], log, data
+        ).returncode
+        == 0
+    )
+    try:
+        asked = run_watched(
+            ["-m", "rag.cli", "ask", QUESTION, "--backend", "local", "--json", "--index-dir", str(index)], log, data
+        )
+        assert asked.returncode == 0, asked.stderr
+    finally:
+        run_watched(["-m", "rag.cli", "llm", "stop"], log, data)
+    connects = [e for e in events(log) if e["event"] == "socket.connect"]
+    assert any("127.0.0.1" in e["address"] for e in connects)  # it did talk to the local server
+    assert [e for e in events(log) if not is_local(e)] == []

@@ -17,8 +17,7 @@ def default_backend() -> str:
         return chosen
     if parts_installed():
         return "local"
-    print("notice: the embedded model is not installed (`make model`); using the extractive backend",
-          file=sys.stderr)
+    print("notice: the embedded model is not installed (`make model`); using the extractive backend", file=sys.stderr)
     return "extractive"
 
 

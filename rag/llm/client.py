@@ -56,8 +56,12 @@ class LLMClient:
             emitted = chunks = False
             try:
                 response = self._client.chat.completions.create(
-                    model=self.model, messages=messages, max_tokens=max_tokens or self.max_tokens,
-                    temperature=0.0, stream=True, stream_options={"include_usage": True},
+                    model=self.model,
+                    messages=messages,
+                    max_tokens=max_tokens or self.max_tokens,
+                    temperature=0.0,
+                    stream=True,
+                    stream_options={"include_usage": True},
                 )
                 for chunk in response:
                     chunks = True

@@ -80,9 +80,20 @@ def ensure_server(threads: int | None = None) -> str:
         port = _free_port()
         log = (state_path.parent / "llm-server.log").open("ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "rag.llm.serve", str(model), "--port", str(port),
-             "--threads", str(threads or default_threads())],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "rag.llm.serve",
+                str(model),
+                "--port",
+                str(port),
+                "--threads",
+                str(threads or default_threads()),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -92,8 +103,9 @@ def ensure_server(threads: int | None = None) -> str:
                 log_path = state_path.parent / "llm-server.log"
                 raise RuntimeError(f"the embedded model server did not start; see {log_path}")
             time.sleep(0.25)
-        state_path.write_text(json.dumps({"pid": process.pid, "url": url, "model": MODEL_NAME,
-                                          "model_sha256": MODEL_SHA256}))
+        state_path.write_text(
+            json.dumps({"pid": process.pid, "url": url, "model": MODEL_NAME, "model_sha256": MODEL_SHA256})
+        )
         return url
 
 
