@@ -15,8 +15,7 @@ import json
 
 from evals.questions import load_questions
 from evals.retrieval_eval import DEFAULT_QUESTIONS, retrieval_query
-from rag.ask import CALIBRATION_FILE, get_pipeline
-from rag.evidence import select_evidence
+from rag.ask import CALIBRATION_FILE, gather_evidence, get_pipeline
 
 MAX_FALSE_ABSTENTION = 0.05
 
@@ -25,9 +24,7 @@ def best_evidence_scores(questions, index_dir=None) -> list[tuple[bool, float]]:
     pipeline = get_pipeline(index_dir)
     scored = []
     for q in questions:
-        query = retrieval_query(q)
-        hits = pipeline.searcher.search(query, k=5)
-        sources = select_evidence(pipeline.embedder.embed([query])[0], hits, pipeline.sentence_index)
+        sources = gather_evidence(pipeline, q.question, retrieval_query(q))
         scored.append((q.answerable, max((s.evidence_score for s in sources), default=0.0)))
     return scored
 

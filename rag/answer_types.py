@@ -53,6 +53,7 @@ class Answer(BaseModel):
     prompt_tokens: int = Field(default=0, exclude=True)
     completion_tokens: int = Field(default=0, exclude=True)
     dropped_citations: int = Field(default=0, exclude=True)
+    draft: str = Field(default="", exclude=True, description="the generator's raw text, before verification")
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

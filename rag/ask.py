@@ -88,6 +88,19 @@ def standalone_question(question: str, history: Sequence[dict[str, Any]], backen
     return candidate if len(candidate) > 8 else heuristic_standalone(question, history)
 
 
+def gather_evidence(
+    pipeline: Pipeline, question: str, query: str, k: int = 5, filters: SearchFilters | None = None
+) -> list[Source]:
+    """Retrieve papers for the standalone `query` and pick their evidence sentences."""
+    hits = pipeline.searcher.search(query, k=k, filters=filters)
+    # Evidence is scored against both the standalone query and the follow-up as asked: retrieval already
+    # narrowed the papers to the referent, and the follow-up's own words say what is wanted of it.
+    vectors = pipeline.embedder.embed([query, question] if query != question else [query])
+    question_vector = vectors.mean(axis=0)
+    question_vector /= np.linalg.norm(question_vector)
+    return select_evidence(question_vector, hits, pipeline.sentence_index)
+
+
 def extractive_answer(sources: list[Source]) -> str:
     """The best evidence sentence of each of the top sources, each cited to its paper."""
     ranked = sorted(sources, key=lambda s: -s.evidence_score)[:EXTRACTIVE_SENTENCES]
@@ -121,13 +134,7 @@ def ask_stream(
     pipeline = get_pipeline(index_dir)
 
     query = standalone_question(question, history, backend)
-    hits = pipeline.searcher.search(query, k=k, filters=filters)
-    # Evidence is scored against both the standalone query and the follow-up as asked: retrieval already
-    # narrowed the papers to the referent, and the follow-up's own words say what is wanted of it.
-    vectors = pipeline.embedder.embed([query, question] if query != question else [query])
-    question_vector = vectors.mean(axis=0)
-    question_vector /= np.linalg.norm(question_vector)
-    sources = select_evidence(question_vector, hits, pipeline.sentence_index)
+    sources = gather_evidence(pipeline, question, query, k, filters)
     timings = Timings(retrieve_s=round(time.perf_counter() - started, 4))
     best = max((s.evidence_score for s in sources), default=0.0)
     common = {"question": question, "backend": backend, "model": model_label(backend), "standalone_question": query}

@@ -1,11 +1,15 @@
-"""`rag` command line: ingest, search, stats."""
+"""`rag` command line: ingest, search, ask, eval, llm, stats."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -15,6 +19,10 @@ from rag.ingest import IngestError
 from rag.llm.client import LLMEndpointError
 from rag.llm.model_files import ModelFileError
 from rag.parsing import CorpusFormatError
+
+if TYPE_CHECKING:
+    from evals.judge import Judge
+    from rag.answer_types import Answer
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -87,7 +95,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer: Answer) -> None:
     from rich.panel import Panel
 
     style = "yellow" if answer.abstained else "green"
@@ -125,6 +133,49 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if sys.stdout.isatty():
             out_console.print()
         _print_answer(answer)
+    return 0
+
+
+def _judge(args: argparse.Namespace) -> Judge:
+    from evals.judge import LLMJudge, OfflineJudge
+    from rag.llm.client import LLMClient
+
+    if not args.judge_model:
+        return OfflineJudge()
+    if args.judge_model == "local":
+        from rag.llm.local_server import ensure_server
+        from rag.llm.model_files import MODEL_NAME
+
+        return LLMJudge(LLMClient(base_url=ensure_server() + "/v1", model=MODEL_NAME))
+    base_url = args.judge_url or os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
+    return LLMJudge(LLMClient(base_url=base_url, model=args.judge_model,
+                              api_key=os.environ.get("OPENAI_API_KEY") or "not-needed"))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    if args.compare:
+        from evals.compare import compare_runs
+
+        text = compare_runs(*args.compare)
+        target = Path(args.compare[1]) / f"compare-vs-{Path(args.compare[0]).name}.md"
+        target.write_text(text, encoding="utf-8")
+        out_console.print(text, markup=False, highlight=False)
+        out_console.print(f"[dim]written to {target}")
+        return 0
+    if not args.questions:
+        raise ValueError("give a questions file (JSONL), or --compare DIR_A DIR_B")
+    from evals.harness import run_eval
+    from rag.llm.backends import resolve_backend
+
+    backend = resolve_backend(args.backend)
+    out = args.out or f"eval-runs/{backend}-{time.strftime('%Y%m%d-%H%M%S')}"
+    metrics = run_eval(args.questions, out, backend=backend, k=args.k, workers=args.workers, limit=args.limit,
+                       index_dir=args.index_dir, judge=_judge(args), show_progress=sys.stderr.isatty())
+    overall = metrics["overall"]
+    keys = ("questions", "errors", "correctness", "recall@5", "mrr", "citation_recall", "citation_precision",
+            "faithfulness", "abstention_recall", "false_abstention_rate", "total_s_p50")
+    print(json.dumps({k: overall.get(k) for k in keys}, indent=2))
+    out_console.print(f"[dim]answers, metrics.json, report.md and report.html in {out}")
     return 0
 
 
@@ -177,6 +228,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--has-code", action="store_true")
     _add_index_dir(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="batch-evaluate a question set, or compare two runs")
+    p.add_argument("questions", nargs="?", help="question file (JSONL)")
+    p.add_argument("--backend", choices=("local", "openai", "extractive"))
+    p.add_argument("--k", type=int, default=5, help="papers per question (default 5)")
+    p.add_argument("--out", help="output folder (default eval-runs/BACKEND-TIMESTAMP); reruns resume it")
+    p.add_argument("--workers", type=int, default=1, help="questions answered in parallel (default 1)")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--judge-model", help="LLM judge model (OpenAI-compatible; 'local' = the embedded model); "
+                                         "default: the offline lexical judge")
+    p.add_argument("--judge-url", help="judge endpoint base URL (default $OPENAI_BASE_URL)")
+    p.add_argument("--compare", nargs=2, metavar=("DIR_A", "DIR_B"), help="compare two eval output folders")
+    _add_index_dir(p)
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("llm", help="manage the embedded model's server")
     p.add_argument("action", choices=("start", "stop", "status"))

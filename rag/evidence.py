@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 import numpy as np
 import tiktoken
@@ -18,7 +19,7 @@ from rag.paper import Paper
 from rag.retrieve import SearchHit
 from rag.text import split_sentences
 
-EVIDENCE_TOKEN_BUDGET = 300
+EVIDENCE_TOKEN_BUDGET = 220
 MAX_SENTENCES_PER_PAPER = 2
 _MARKUP = re.compile(r"[<>]")
 # Sentences addressed to a language model rather than describing research: never evidence.
@@ -49,8 +50,13 @@ class SentenceIndex:
     def __init__(self, embedder: MiniLMEmbedding) -> None:
         self.embedder = embedder
         self._cache: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._lock = threading.Lock()  # eval workers and UI sessions share one index
 
     def sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
+        with self._lock:
+            return self._sentences(papers)
+
+    def _sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
         missing = [p for p in papers if p.paper_id not in self._cache]
         if missing:
             split = {p.paper_id: split_sentences(p.abstract) for p in missing}
@@ -115,6 +121,11 @@ def select_evidence(
             )
         )
     return sources
+
+
+def format_whole_abstracts(sources: list[Source]) -> str:
+    """What the prompt would hold without evidence selection (for measuring what selection saves)."""
+    return "\n\n".join(f"[{s.n}] {as_data(s.title)}\n{as_data(s.abstract)}" for s in sources)
 
 
 def format_evidence(sources: list[Source]) -> str:

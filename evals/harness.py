@@ -1,0 +1,119 @@
+"""Batch evaluation: run every question through `ask()`, score it, write answers/metrics/reports.
+
+Resumable: `answers.jsonl` is appended one question at a time, and a rerun into the same folder skips the
+questions already answered without error. A question that fails is recorded with its error and counted.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from evals.judge import Judge, OfflineJudge
+from evals.metrics import METRIC_DEFINITIONS, aggregate, aggregate_by_type, score_question
+from evals.questions import Question, load_questions
+from evals.report import write_reports
+from rag.answer_types import Answer
+from rag.ask import ask, get_pipeline, llm_messages
+from rag.evidence import count_prompt_tokens, format_whole_abstracts
+from rag.llm.client import LLMEndpointError
+
+ANSWERS = "answers.jsonl"
+
+
+def load_records(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Records by qid (the last line for a qid wins, so a rerun's success replaces an old error)."""
+    path = out_dir / ANSWERS
+    records: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                records[record["qid"]] = record
+    return records
+
+
+def _prompt_sizes(question: str, answer: Answer) -> tuple[int, int]:
+    if answer.abstained or not answer.sources:
+        return 0, 0
+    evidence = count_prompt_tokens(json.dumps(llm_messages(question, answer.sources)))
+    whole = count_prompt_tokens(json.dumps(llm_messages(question, []))) + count_prompt_tokens(
+        format_whole_abstracts(answer.sources)
+    )
+    return evidence, whole
+
+
+def answer_one(question: Question, backend: str, k: int, index_dir: str | None, judge: Judge) -> dict[str, Any]:
+    record: dict[str, Any] = {"qid": question.qid, "type": question.type, "question": question.question}
+    try:
+        history = [t.model_dump() for t in question.history]
+        answer = ask(question.question, history=history, backend=backend, k=k, index_dir=index_dir)
+        searcher = get_pipeline(index_dir).searcher
+        retrieved = [h.paper.title for h in searcher.search(answer.standalone_question or question.question, k=10)]
+        evidence_tokens, whole_tokens = _prompt_sizes(question.question, answer)
+        record["answer"] = {**answer.model_dump(), "draft": answer.draft,
+                            "standalone_question": answer.standalone_question}
+        record["retrieved"] = retrieved
+        record["scores"] = score_question(question, answer, retrieved, judge, evidence_tokens, whole_tokens)
+        record["error"] = None
+    except (LLMEndpointError, RuntimeError, ValueError, OSError) as err:
+        record["scores"] = None
+        record["error"] = f"{type(err).__name__}: {err}"
+    return record
+
+
+def run_eval(
+    questions_path: str | Path,
+    out_dir: str | Path,
+    *,
+    backend: str = "extractive",
+    k: int = 5,
+    workers: int = 1,
+    limit: int | None = None,
+    index_dir: str | None = None,
+    judge: Judge | None = None,
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    judge = judge or OfflineJudge()
+    questions = load_questions(questions_path)[:limit] if limit else load_questions(questions_path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    done = {qid for qid, r in load_records(out).items() if not r.get("error")}
+    todo = [q for q in questions if q.qid not in done]
+    get_pipeline(index_dir)  # load the index and model once, before the threads start
+    lock = threading.Lock()
+    started = time.perf_counter()
+    columns = (TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with (out / ANSWERS).open("a", encoding="utf-8") as sink, Progress(*columns, disable=not show_progress) as bar:
+        task = bar.add_task("eval", total=len(questions), completed=len(questions) - len(todo))
+        with ThreadPoolExecutor(max(1, workers)) as pool:
+            futures = [pool.submit(answer_one, q, backend, k, index_dir, judge) for q in todo]
+            for future in as_completed(futures):
+                record = future.result()
+                with lock:
+                    sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    sink.flush()
+                bar.advance(task)
+    wanted = {q.qid for q in questions}
+    records = [r for qid, r in load_records(out).items() if qid in wanted]
+    metrics = {
+        "config": {"questions_file": str(questions_path), "backend": backend, "k": k, "workers": workers,
+                   "limit": limit, "judge": judge.name, "model": _model_of(records)},
+        "overall": aggregate(records),
+        "by_type": aggregate_by_type(records),
+        "definitions": METRIC_DEFINITIONS,
+        "run_seconds": round(time.perf_counter() - started, 2),
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    write_reports(out, metrics, records)
+    return metrics
+
+
+def _model_of(records: list[dict[str, Any]]) -> str | None:
+    return next((r["answer"]["model"] for r in records if r.get("answer")), None)
