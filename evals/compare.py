@@ -30,8 +30,13 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path) -> str:
             raise FileNotFoundError(f"{path} not found: is {folder} an eval output folder?")
         metrics.append(json.loads(path.read_text()))
     ma, mb = metrics[0]["overall"], metrics[1]["overall"]
-    lines = [f"# Compare: A = {dir_a} ({metrics[0]['config']['backend']}) vs B = {dir_b} "
-             f"({metrics[1]['config']['backend']})", "", "| metric | A | B | B − A |", "| --- | --- | --- | --- |"]
+    lines = [
+        f"# Compare: A = {dir_a} ({metrics[0]['config']['backend']}) vs B = {dir_b} "
+        f"({metrics[1]['config']['backend']})",
+        "",
+        "| metric | A | B | B − A |",
+        "| --- | --- | --- | --- |",
+    ]
     for m in HEADLINE:
         va, vb = ma.get(m), mb.get(m)
         delta = f"{vb - va:+.3f}" if isinstance(va, int | float) and isinstance(vb, int | float) else "–"

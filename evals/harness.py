@@ -57,8 +57,11 @@ def answer_one(question: Question, backend: str, k: int, index_dir: str | None, 
         searcher = get_pipeline(index_dir).searcher
         retrieved = [h.paper.title for h in searcher.search(answer.standalone_question or question.question, k=10)]
         evidence_tokens, whole_tokens = _prompt_sizes(question.question, answer)
-        record["answer"] = {**answer.model_dump(), "draft": answer.draft,
-                            "standalone_question": answer.standalone_question}
+        record["answer"] = {
+            **answer.model_dump(),
+            "draft": answer.draft,
+            "standalone_question": answer.standalone_question,
+        }
         record["retrieved"] = retrieved
         record["scores"] = score_question(question, answer, retrieved, judge, evidence_tokens, whole_tokens)
         record["error"] = None
@@ -103,8 +106,15 @@ def run_eval(
     wanted = {q.qid for q in questions}
     records = [r for qid, r in load_records(out).items() if qid in wanted]
     metrics = {
-        "config": {"questions_file": str(questions_path), "backend": backend, "k": k, "workers": workers,
-                   "limit": limit, "judge": judge.name, "model": _model_of(records)},
+        "config": {
+            "questions_file": str(questions_path),
+            "backend": backend,
+            "k": k,
+            "workers": workers,
+            "limit": limit,
+            "judge": judge.name,
+            "model": _model_of(records),
+        },
         "overall": aggregate(records),
         "by_type": aggregate_by_type(records),
         "definitions": METRIC_DEFINITIONS,

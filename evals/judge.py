@@ -73,8 +73,9 @@ class LLMJudge:
         self.name = f"llm:{client.model}"
 
     def claims(self, sentence: str) -> list[str]:
-        reply = self.client.complete([{"role": "user", "content": render("judge_claims", sentence=sentence)}],
-                                     max_tokens=200)
+        reply = self.client.complete(
+            [{"role": "user", "content": render("judge_claims", sentence=sentence)}], max_tokens=200
+        )
         claims = [line.strip(" -•*\t") for line in reply.splitlines()]
         return [c for c in claims if len(c) > 3] or [sentence]
 

@@ -20,15 +20,15 @@ METRIC_DEFINITIONS = {
     "mrr": "1 / rank of the first gold paper among retrieved papers, 0 if absent (answerable questions)",
     "ndcg@10": "nDCG of the first 10 retrieved papers with binary relevance (answerable questions)",
     "correctness": "share of answers containing, for every answer_any group, at least one alternative "
-                   "(case-insensitive; `\\%`/`%` and spaces in numbers ignored); abstaining counts as wrong",
+    "(case-insensitive; `\\%`/`%` and spaces in numbers ignored); abstaining counts as wrong",
     "abstention_precision": "of the questions the system abstained on, the share that were unanswerable",
     "abstention_recall": "of the unanswerable questions, the share the system abstained on",
     "false_abstention_rate": "of the answerable questions, the share the system abstained on",
     "citation_recall": "ALCE: share of answer sentences whose citations (jointly) support them, by the judge",
     "citation_precision": "ALCE: share of citations that support their sentence alone, or are needed for a "
-                          "joint support that the sentence's other citations do not give",
+    "joint support that the sentence's other citations do not give",
     "invalid_citation_rate": "share of the generator's raw citations that point outside the sources "
-                             "(before verification; after verification it is 0 by construction)",
+    "(before verification; after verification it is 0 by construction)",
     "faithfulness": "RAGAS-style: share of answer claims supported by the abstracts the claim's sentence cites",
     "raw_citation_precision": "citation precision of the generator's raw draft, before verification and repair",
     "first_token_s": "seconds until the first answer token (p50 / p95)",
@@ -89,8 +89,9 @@ def citation_scores(sentences: list[tuple[str, list[int]]], passages: dict[int, 
     }
 
 
-def score_question(question: Question, answer: Answer, retrieved: list[str], judge: Judge,
-                   evidence_tokens: int, whole_tokens: int) -> dict[str, Any]:
+def score_question(
+    question: Question, answer: Answer, retrieved: list[str], judge: Judge, evidence_tokens: int, whole_tokens: int
+) -> dict[str, Any]:
     scores: dict[str, Any] = {"abstained": answer.abstained, "answerable": question.answerable}
     if question.answerable:
         scores.update(retrieval_scores(retrieved, question.gold_titles))
@@ -127,9 +128,21 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 4)
 
 
-MEAN_METRICS = ("recall@5", "recall@10", "mrr", "ndcg@10", "correctness", "citation_recall", "citation_precision",
-                "invalid_citation_rate", "faithfulness", "raw_citation_precision", "prompt_tokens",
-                "completion_tokens", "prefill_saving")
+MEAN_METRICS = (
+    "recall@5",
+    "recall@10",
+    "mrr",
+    "ndcg@10",
+    "correctness",
+    "citation_recall",
+    "citation_precision",
+    "invalid_citation_rate",
+    "faithfulness",
+    "raw_citation_precision",
+    "prompt_tokens",
+    "completion_tokens",
+    "prefill_saving",
+)
 
 
 def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -175,6 +175,7 @@ def ask_stream(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         dropped_citations=dropped,
+        draft=draft,
         **common,
     )
 

@@ -1,4 +1,4 @@
-"""`rag` command line: ingest, search, ask, eval, llm, stats."""
+"""`rag` command line: ingest, search, ask, ui, eval, llm, stats."""
 
 from __future__ import annotations
 
@@ -148,8 +148,9 @@ def _judge(args: argparse.Namespace) -> Judge:
 
         return LLMJudge(LLMClient(base_url=ensure_server() + "/v1", model=MODEL_NAME))
     base_url = args.judge_url or os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
-    return LLMJudge(LLMClient(base_url=base_url, model=args.judge_model,
-                              api_key=os.environ.get("OPENAI_API_KEY") or "not-needed"))
+    return LLMJudge(
+        LLMClient(base_url=base_url, model=args.judge_model, api_key=os.environ.get("OPENAI_API_KEY") or "not-needed")
+    )
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -169,13 +170,45 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     backend = resolve_backend(args.backend)
     out = args.out or f"eval-runs/{backend}-{time.strftime('%Y%m%d-%H%M%S')}"
-    metrics = run_eval(args.questions, out, backend=backend, k=args.k, workers=args.workers, limit=args.limit,
-                       index_dir=args.index_dir, judge=_judge(args), show_progress=sys.stderr.isatty())
+    metrics = run_eval(
+        args.questions,
+        out,
+        backend=backend,
+        k=args.k,
+        workers=args.workers,
+        limit=args.limit,
+        index_dir=args.index_dir,
+        judge=_judge(args),
+        show_progress=sys.stderr.isatty(),
+    )
     overall = metrics["overall"]
-    keys = ("questions", "errors", "correctness", "recall@5", "mrr", "citation_recall", "citation_precision",
-            "faithfulness", "abstention_recall", "false_abstention_rate", "total_s_p50")
+    keys = (
+        "questions",
+        "errors",
+        "correctness",
+        "recall@5",
+        "mrr",
+        "citation_recall",
+        "citation_precision",
+        "faithfulness",
+        "abstention_recall",
+        "false_abstention_rate",
+        "total_s_p50",
+    )
     print(json.dumps({k: overall.get(k) for k in keys}, indent=2))
     out_console.print(f"[dim]answers, metrics.json, report.md and report.html in {out}")
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from ui.app import launch
+
+    if args.ingest:
+        from rag.ingest import ingest
+
+        ingest(None, args.index_dir, show_progress=sys.stderr.isatty())
+    print(f"paper-rag chat on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    launch(args.host, args.port, args.index_dir)
     return 0
 
 
@@ -236,12 +269,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default eval-runs/BACKEND-TIMESTAMP); reruns resume it")
     p.add_argument("--workers", type=int, default=1, help="questions answered in parallel (default 1)")
     p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--judge-model", help="LLM judge model (OpenAI-compatible; 'local' = the embedded model); "
-                                         "default: the offline lexical judge")
+    p.add_argument(
+        "--judge-model",
+        help="LLM judge model (OpenAI-compatible; 'local' = the embedded model); default: the offline lexical judge",
+    )
     p.add_argument("--judge-url", help="judge endpoint base URL (default $OPENAI_BASE_URL)")
     p.add_argument("--compare", nargs=2, metavar=("DIR_A", "DIR_B"), help="compare two eval output folders")
     _add_index_dir(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("ui", help="start the chat web page")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--ingest", action="store_true", help="ingest the bundled corpus first if needed")
+    _add_index_dir(p)
+    p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("llm", help="manage the embedded model's server")
     p.add_argument("action", choices=("start", "stop", "status"))

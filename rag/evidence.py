@@ -7,6 +7,7 @@ evidence sentences instead of whole abstracts.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import threading
 
@@ -56,18 +57,22 @@ class SentenceIndex:
         with self._lock:
             return self._sentences(papers)
 
+    @staticmethod
+    def _key(paper: Paper) -> str:
+        return f"{paper.paper_id}:{hashlib.sha1(paper.abstract.encode()).hexdigest()}"  # re-ingest safe
+
     def _sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
-        missing = [p for p in papers if p.paper_id not in self._cache]
+        missing = list({self._key(p): p for p in papers if self._key(p) not in self._cache}.values())
         if missing:
-            split = {p.paper_id: split_sentences(p.abstract) for p in missing}
-            flat = [s for p in missing for s in split[p.paper_id]]
+            split = {self._key(p): split_sentences(p.abstract) for p in missing}
+            flat = [s for p in missing for s in split[self._key(p)]]
             vectors = self.embedder.embed(flat)
             offset = 0
             for paper in missing:
-                count = len(split[paper.paper_id])
-                self._cache[paper.paper_id] = (split[paper.paper_id], vectors[offset : offset + count])
+                count = len(split[self._key(paper)])
+                self._cache[self._key(paper)] = (split[self._key(paper)], vectors[offset : offset + count])
                 offset += count
-        return {p.paper_id: self._cache[p.paper_id] for p in papers}
+        return {p.paper_id: self._cache[self._key(p)] for p in papers}
 
 
 def as_data(text: str) -> str:

@@ -10,7 +10,7 @@ Order of writes, so that a crash at any point leaves a usable index that the nex
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -150,7 +150,14 @@ def _chunk_batch(papers: list[Paper]) -> list[TextNode]:
     return [node for paper in papers for node in chunk_paper(paper)]
 
 
-def _index_pipelined(indexer: _Indexer, pending: list[Paper], batch_size: int, progress: Progress, task: TaskID) -> int:
+def _index_pipelined(
+    indexer: _Indexer,
+    pending: list[Paper],
+    batch_size: int,
+    progress: Progress,
+    task: TaskID,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Embed on this thread while one helper chunks the next batch and another commits the last.
 
     onnxruntime releases the GIL, so chunking and Chroma writes hide behind embedding. Commits run
@@ -177,6 +184,8 @@ def _index_pipelined(indexer: _Indexer, pending: list[Paper], batch_size: int, p
             elapsed = max(time.perf_counter() - started, 1e-9)
             rate = f"{done / elapsed:.1f} papers/s, {chunks / elapsed:.1f} chunks/s"
             progress.update(task, completed=done, rate=rate)
+            if on_progress is not None:
+                on_progress(done, len(pending))
         for commit in commits:
             commit.result()
     return chunks
@@ -196,6 +205,7 @@ def ingest(
     *,
     show_progress: bool = False,
     batch_size: int = 64,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Index `paths` (files or directories; default: the bundled corpus) into `index_dir`."""
     started = time.perf_counter()
@@ -224,7 +234,7 @@ def ingest(
             indexer.remove(stale)
             with _progress(show_progress) as progress:
                 task = progress.add_task("index", total=len(pending), rate="")
-                chunks = _index_pipelined(indexer, pending, batch_size, progress, task)
+                chunks = _index_pipelined(indexer, pending, batch_size, progress, task, on_progress)
             files.save_state(state)
         sparse = SparseIndex.load(files.bm25_dir)
         if sparse is None or sparse.stamp != state.stamp():

@@ -3,7 +3,8 @@
 A citation survives only if it points at one of the retrieved sources *and* that source's abstract
 supports the sentence: the best-matching abstract sentence is semantically close (embedding cosine) and
 every number in the answer sentence also appears in the source. A sentence whose citations fail is
-re-attached to another source that does support it; if none does, it is kept but marked unsupported.
+re-attached to another source that does support it; if none does, it is kept but marked unsupported. A
+citation that passes but is clearly weaker than another source's support is replaced by that source.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from rag.paper import Paper
 from rag.text import numbers_in, split_sentences
 
 SUPPORT_THRESHOLD = 0.6
+# A cited source must also be nearly as good as the best one: a sentence copied from [1] but cited to a
+# merely related [2] is re-attached to [1].
+BEST_SOURCE_MARGIN = 0.1
 # [1] [1, 2] [1][2] [1-3] (1) (1, 2) [Source 1]
 _MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\]|\((\d+(?:\s*[,;]\s*\d+)*)\)", re.IGNORECASE)
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)", re.IGNORECASE)
@@ -83,12 +87,12 @@ class Verifier:
         verified, dropped = [], 0
         for i, (text, cited) in enumerate(parsed):
             valid = [n for n in cited if 1 <= n <= len(sources)]
-            kept = [n for n in valid if support[i, n - 1] >= SUPPORT_THRESHOLD]
+            best = int(np.argmax(support[i]))
+            floor = max(SUPPORT_THRESHOLD, float(support[i, best]) - BEST_SOURCE_MARGIN)
+            kept = [n for n in valid if support[i, n - 1] >= floor]
             dropped += len(cited) - len(kept)
-            if not kept:
-                best = int(np.argmax(support[i]))
-                if support[i, best] >= SUPPORT_THRESHOLD:
-                    kept = [best + 1]  # repaired: re-attached to the source that does support it
+            if not kept and support[i, best] >= SUPPORT_THRESHOLD:
+                kept = [best + 1]  # repaired: re-attached to the source that does support it
             score = max((float(support[i, n - 1]) for n in kept), default=float(support[i].max()))
             verified.append(AnswerSentence(text=text, citations=kept, supported=bool(kept), support=round(score, 4)))
         return verified, dropped

@@ -73,6 +73,30 @@ def test_wrong_citation_is_reattached_to_the_supporting_source(verifier):
     assert dropped == 1
 
 
+PYTORCH_DIRECT = (
+    "With the increasing adoption of graph neural networks (GNNs) in the machine learning community, "
+    "GPUs have become an essential tool to accelerate GNN training. However, training GNNs on very "
+    "large graphs that do not fit in GPU memory is still a challenging task."
+)
+HARMONY_FULL = (
+    "One of the main challenges for researchers with a single multi-GPU server is limited GPU memory "
+    "capacity compared to model size. The problem is so acute that the memory requirement of training "
+    "massive DNN models can often exceed the aggregate capacity of all available GPUs on a single "
+    "server."
+)
+
+
+def test_a_merely_related_citation_is_replaced_by_the_source_the_sentence_comes_from(verifier):
+    # Seen with the embedded model: a sentence copied from [1] cited to a related paper [2].
+    sources = [_source(1, "Harmony", HARMONY_FULL), _source(2, "PyTorch-Direct", PYTORCH_DIRECT)]
+    sentence = (
+        "The problem is so acute that the memory requirement of training massive DNN models can often "
+        "exceed the aggregate capacity of all available GPUs on a single server [2]."
+    )
+    [verified], dropped = verifier.verify(sentence, sources)
+    assert verified.citations == [1] and dropped == 1
+
+
 def test_citation_outside_the_sources_cannot_survive(verifier):
     sentences, dropped = verifier.verify("Harmony speeds up training by 7.6x [7].", SOURCES)
     assert 7 not in sentences[0].citations

@@ -20,8 +20,9 @@ def question_file(tmp_path):
     picked = [next(q for q in questions if q.type == t) for t in ("lookup", "numeric", "unanswerable", "followup")]
     lines = [q.model_dump_json() for q in picked]
     # A question the pipeline rejects (too long): must be recorded as an error, not stop the run.
-    lines.append(json.dumps({"qid": "bad-1", "type": "lookup", "question": "why " * 400, "gold_titles": ["X"],
-                             "answer_any": []}))
+    lines.append(
+        json.dumps({"qid": "bad-1", "type": "lookup", "question": "why " * 400, "gold_titles": ["X"], "answer_any": []})
+    )
     path = tmp_path / "questions.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -38,8 +39,21 @@ def test_run_writes_every_file_and_counts_errors(bundled_index, question_file, t
         assert (out / name).stat().st_size > 0
     overall = metrics["overall"]
     assert overall["questions"] == 5 and overall["errors"] == 1
-    for metric in ("recall@5", "recall@10", "mrr", "ndcg@10", "correctness", "citation_recall",
-                   "citation_precision", "faithfulness", "abstention_recall", "total_s_p50"):
+    for metric in (
+        "recall@5",
+        "recall@10",
+        "mrr",
+        "ndcg@10",
+        "correctness",
+        "citation_recall",
+        "citation_precision",
+        "faithfulness",
+        "abstention_recall",
+        "total_s_p50",
+        "invalid_citation_rate",
+        "raw_citation_precision",
+        "prefill_saving",
+    ):
         assert overall[metric] is not None, metric
     assert set(metrics["by_type"]) == {"lookup", "numeric", "unanswerable", "followup"}
     bad = next(r for r in _lines(out) if r["qid"] == "bad-1")
@@ -63,25 +77,47 @@ def test_compare_two_runs(bundled_index, question_file, tmp_path):
     run_eval(question_file, tmp_path / "a", index_dir=str(bundled_index), k=5, show_progress=False)
     run_eval(question_file, tmp_path / "b", index_dir=str(bundled_index), k=1, show_progress=False)
     env = {**os.environ, "RAG_INDEX_DIR": str(bundled_index)}
-    result = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--compare", str(tmp_path / "a"),
-                             str(tmp_path / "b")], capture_output=True, text=True, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "eval", "--compare", str(tmp_path / "a"), str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert "| correctness |" in result.stdout and "B − A" in result.stdout and "Flipped questions" in result.stdout
     assert (tmp_path / "b" / "compare-vs-a.md").exists()
 
 
 def test_cli_eval_with_limit(bundled_index, question_file, tmp_path):
     env = {**os.environ, "RAG_INDEX_DIR": str(bundled_index)}
-    result = subprocess.run([sys.executable, "-m", "rag.cli", "eval", str(question_file), "--backend", "extractive",
-                             "--out", str(tmp_path / "cli"), "--limit", "2"],
-                            capture_output=True, text=True, env=env, check=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "eval",
+            str(question_file),
+            "--backend",
+            "extractive",
+            "--out",
+            str(tmp_path / "cli"),
+            "--limit",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert json.loads(result.stdout[: result.stdout.rindex("}") + 1])["questions"] == 2
 
 
 def test_bad_question_file_is_reported(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"qid": "a", "type": "nope", "question": "q"}\n')
-    result = subprocess.run([sys.executable, "-m", "rag.cli", "eval", str(path), "--backend", "extractive"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "eval", str(path), "--backend", "extractive"], capture_output=True, text=True
+    )
     assert result.returncode == 2 and "bad.jsonl:1" in result.stderr and "Traceback" not in result.stderr
 
 

@@ -1,0 +1,313 @@
+"""The chat web page: streamed, verified, cited answers; sources panel; settings; feedback; corpus tab.
+
+Started by `rag ui` (and `make run`). Binds 127.0.0.1 unless told otherwise, never creates a share link,
+sends no analytics and loads no remote assets (system fonts, no CDN).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr
+
+from rag import config
+from rag.answer_types import Answer
+from rag.ask import ask, ask_stream
+from rag.ingest import IngestError, ingest
+from rag.llm.backends import BACKENDS, default_backend, model_label
+from rag.llm.client import LLMEndpointError
+from rag.llm.model_files import ModelFileError
+from rag.parsing import CorpusFormatError
+from rag.retrieve import SearchFilters, get_searcher
+from rag.state import IndexFiles, state_summary
+from ui.feedback import record_feedback
+from ui.render import (
+    answer_html,
+    conversation_markdown,
+    error_html,
+    esc,
+    plain_answer_text,
+    sources_html,
+    streaming_html,
+)
+
+EXAMPLES = [
+    "How can one train a model whose memory exceeds the GPUs of a single server?",
+    "What top-1 accuracy does EfficientNet-B7 reach on ImageNet?",
+    "Which papers quantize trained networks without the original training data?",
+]
+USER_ERRORS = (ValueError, LLMEndpointError, ModelFileError, RuntimeError, ConnectionError, FileNotFoundError)
+CSS = """
+.cite-chip{display:inline-block;padding:0 .35em;margin:0 .1em;border-radius:.6em;background:#e0ecff;color:#1a4fb4;
+  font-size:.85em;text-decoration:none;cursor:pointer}
+.cite-chip:hover{background:#1a4fb4;color:#fff}
+.rag-sentence.unsupported{text-decoration:underline wavy #d33;color:#8a1f1f}
+.rag-meta{color:#888;font-size:.8em;margin-top:.4em}
+.rag-note{color:#888;font-style:italic}
+.rag-error{color:#a40000}
+.rag-abstained b{color:#7a5600}
+.rag-card{border:1px solid #ddd;border-radius:8px;padding:.4em .7em;margin:.4em 0;background:#fff}
+.rag-card summary{cursor:pointer;font-weight:600}
+.rag-card-meta{color:#666;font-size:.85em;margin:.3em 0}
+.rag-uncited{color:#999;font-weight:400;font-size:.8em}
+mark.rag-evidence{background:#fff1a8;padding:0 .1em}
+.rag-flash{outline:3px solid #1a4fb4;transition:outline .3s}
+#sources{max-height:720px;overflow-y:auto}
+"""
+# Chips live inside chat messages (sanitised HTML, so no inline handlers): one delegated listener, in the
+# capture phase so the chatbot's own link handling never sees the click.
+CHIP_JS = """
+<script>
+document.addEventListener('click', function (event) {
+  const chip = event.target.closest && event.target.closest('a.cite-chip');
+  if (!chip) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const card = document.getElementById(chip.getAttribute('href').slice(1));
+  if (!card) return;
+  card.open = true;
+  card.scrollIntoView({behavior: 'smooth', block: 'center'});
+  card.classList.add('rag-flash');
+  setTimeout(function () { card.classList.remove('rag-flash'); }, 1600);
+}, true);
+</script>
+"""
+THEME = gr.themes.Soft(font=[gr.themes.Font("system-ui"), "sans-serif"], font_mono=[gr.themes.Font("monospace")])
+
+
+@dataclass
+class Session:
+    """Per-browser-session state (gradio deep-copies it per session: no cross-talk)."""
+
+    turns: list[tuple[int, Answer]] = field(default_factory=list)
+    history: list[dict[str, str]] = field(default_factory=list)
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)  # chat message index -> feedback record
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+def _backend_choices() -> list[tuple[str, str]]:
+    labels = {"local": "local", "openai": "OpenAI-compatible", "extractive": "extractive (no LLM)"}
+    return [(f"{labels[b]} · {model_label(b)}" if b != "extractive" else labels[b], b) for b in BACKENDS]
+
+
+def _filters(year_from: float | None, year_to: float | None, has_code: bool) -> SearchFilters:
+    return SearchFilters(
+        year_from=int(year_from) if year_from else None, year_to=int(year_to) if year_to else None, has_code=has_code
+    )
+
+
+def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
+    index_root = config.index_dir(index_dir)
+
+    def respond(
+        message: str,
+        chat: list,
+        session: Session,
+        backend: str,
+        k: float,
+        year_from: float | None,
+        year_to: float | None,
+        has_code: bool,
+    ) -> Iterator[tuple]:
+        chat = [*chat, {"role": "user", "content": esc(message)}]
+        settings = {"backend": backend, "k": int(k), "year_from": year_from, "year_to": year_to, "has_code": has_code}
+        yield [*chat, {"role": "assistant", "content": streaming_html("")}], "", session, gr.skip(), gr.skip()
+        text, final = "", None
+        try:
+            stream = ask_stream(
+                message,
+                session.history,
+                backend=backend,
+                k=int(k),
+                index_dir=index_root,
+                filters=_filters(year_from, year_to, has_code),
+            )
+            for item in stream:
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    text += item
+                    streaming = [*chat, {"role": "assistant", "content": streaming_html(text)}]
+                    yield streaming, "", session, gr.skip(), gr.skip()
+        except USER_ERRORS as err:
+            yield [*chat, {"role": "assistant", "content": error_html(str(err))}], "", session, gr.skip(), gr.skip()
+            return
+        turn = len(session.turns)
+        session.turns.append((turn, final))
+        session.history += [
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": plain_answer_text(final)},
+        ]
+        session.records[len(chat)] = {"question": message, "answer": final.model_dump(), "settings": settings}
+        chat = [*chat, {"role": "assistant", "content": answer_html(final, turn)}]
+        yield chat, "", session, sources_html(session.turns), export(session)
+
+    def on_like(session: Session, data: gr.LikeData) -> str:
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        record = session.records.get(index)
+        if record is None:
+            return "Feedback is only stored for answers."
+        path = record_feedback(bool(data.liked), record)
+        return f"Thanks, feedback saved to {path}."
+
+    def export(session: Session) -> str:
+        """The conversation so far as Markdown; the export button always holds the current version."""
+        folder = config.data_home() / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"conversation-{session.session_id}.md"
+        path.write_text(conversation_markdown(session.turns), encoding="utf-8")
+        return str(path)
+
+    def clear() -> tuple[list, Session, str, str, None]:
+        return [], Session(), sources_html([]), "", None
+
+    def corpus_rows(query: str) -> list[list[Any]]:
+        searcher = get_searcher(index_root)
+        searcher.refresh()
+        if query and query.strip():
+            papers = [h.paper for h in searcher.search(query, k=50)]
+        else:
+            papers = sorted(searcher.papers.values(), key=lambda p: (-(p.upvotes or 0), p.date or "", p.title))
+        return [[p.title, p.date or "", p.upvotes or 0, p.authors or 0, "yes" if p.code_urls else ""] for p in papers]
+
+    def corpus_stats() -> str:
+        summary = state_summary(IndexFiles(index_root).load_state())
+        return (
+            f"**{summary['papers']} papers** · {summary['chunks']} chunks · {summary['with_date']} dated · "
+            f"{summary['with_code']} with code · index `{esc(str(index_root))}`"
+        )
+
+    def index_upload(file: Any, query: str, progress: gr.Progress = gr.Progress()) -> tuple[str, str, list, None]:  # noqa: B008
+        """Index an uploaded file; the upload box is emptied for the next one either way."""
+        if file is None:
+            return "Choose a file first.", corpus_stats(), corpus_rows(query), None
+        path = Path(file if isinstance(file, str) else file.name)
+        progress(0, desc="parsing")
+        try:
+            report = ingest([path], index_root, on_progress=lambda done, total: progress(done / total, desc="indexing"))
+        except (IngestError, CorpusFormatError, FileNotFoundError, RuntimeError) as err:
+            return f"**Not indexed.** {esc(str(err))}", corpus_stats(), corpus_rows(query), None
+        message = (
+            f"Indexed **{esc(path.name)}**: {report.added} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged ({report.chunks_embedded} chunks in {report.seconds:.1f}s)."
+        )
+        return message, corpus_stats(), corpus_rows(query), None
+
+    def pick_example(data: gr.SelectData) -> str:
+        return data.value["text"]
+
+    def api_ask(question: str, backend: str = "extractive", k: int = 5) -> dict:
+        """One question, no session: the verified answer object (for scripts and load tests)."""
+        return ask(question, backend=backend, k=int(k), index_dir=index_root).model_dump()
+
+    with gr.Blocks(title="paper-rag", analytics_enabled=False, fill_height=True) as demo:
+        session = gr.State(Session())
+        with gr.Tab("Chat"), gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="paper-rag",
+                    elem_id="chat",
+                    height=560,
+                    latex_delimiters=[],
+                    placeholder="Ask a question about the papers. Every sentence of the answer cites the "
+                    "abstracts that support it, and every citation is checked.",
+                    examples=[{"text": q} for q in EXAMPLES],
+                    feedback_options=("Like", "Dislike"),
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask about the papers…",
+                        show_label=False,
+                        scale=6,
+                        elem_id="question",
+                        autofocus=True,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-btn")
+                    stop_button = gr.Button("Stop", scale=1, elem_id="stop-btn")
+                with gr.Row():
+                    clear_button = gr.Button("New conversation", size="sm", elem_id="clear-btn")
+                    export_button = gr.DownloadButton("Export conversation (Markdown)", size="sm", elem_id="export-btn")
+                feedback_status = gr.Markdown(elem_id="feedback-status")
+                with gr.Accordion("Settings", open=False, elem_id="settings"):
+                    backend = gr.Dropdown(
+                        _backend_choices(), value=default_backend(), label="Backend", elem_id="backend"
+                    )
+                    k = gr.Slider(1, 10, value=5, step=1, label="Papers to draw evidence from", elem_id="k")
+                    with gr.Row():
+                        year_from = gr.Number(label="From year", precision=0, elem_id="year-from")
+                        year_to = gr.Number(label="To year", precision=0, elem_id="year-to")
+                    has_code = gr.Checkbox(label="Only papers with a code link", elem_id="has-code")
+            with gr.Column(scale=2):
+                sources = gr.HTML(sources_html([]), elem_id="sources")
+        with gr.Tab("Corpus", elem_id="corpus-tab"):
+            stats = gr.Markdown(elem_id="corpus-stats")
+            corpus_query = gr.Textbox(label="Search the indexed papers", elem_id="corpus-query")
+            table = gr.Dataframe(
+                headers=["title", "date", "upvotes", "authors", "code"],
+                interactive=False,
+                wrap=True,
+                elem_id="corpus-table",
+                max_height=520,
+            )
+            with gr.Row():
+                upload = gr.File(
+                    label="Add a daily-papers dump, JSONL or arXiv metadata file",
+                    file_types=[".txt", ".jsonl", ".json"],
+                    elem_id="upload",
+                )
+                with gr.Column():
+                    index_button = gr.Button("Index file", variant="primary", elem_id="index-btn")
+                    upload_status = gr.Markdown(elem_id="upload-status")
+
+        inputs = [question, chatbot, session, backend, k, year_from, year_to, has_code]
+        outputs = [chatbot, question, session, sources, export_button]
+        submitted = question.submit(respond, inputs, outputs, api_visibility="private")
+        clicked = ask_button.click(respond, inputs, outputs, api_visibility="private")
+        example = chatbot.example_select(pick_example, None, question).then(
+            respond, inputs, outputs, api_visibility="private"
+        )
+        stop_button.click(None, cancels=[submitted, clicked, example])
+        chatbot.like(on_like, [session], feedback_status)
+        clear_button.click(clear, None, [chatbot, session, sources, feedback_status, export_button])
+        corpus_query.submit(corpus_rows, corpus_query, table)
+        index_button.click(index_upload, [upload, corpus_query], [upload_status, stats, table, upload])
+        demo.load(corpus_stats, None, stats).then(corpus_rows, corpus_query, table)
+        gr.api(api_ask, api_name="ask")
+    return demo
+
+
+def launch(
+    host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, block: bool = True
+) -> gr.Blocks:
+    if not IndexFiles(config.index_dir(index_dir)).exists():
+        raise FileNotFoundError(f"no index in {config.index_dir(index_dir)}; run `rag ingest` first")
+    get_searcher(index_dir)  # load the model and index before the first visitor waits for it
+    if default_backend() == "local":  # load the LLM in the background: the page is usable meanwhile
+        from rag.llm.local_server import ensure_server
+
+        threading.Thread(target=ensure_server, name="warm-llm", daemon=True).start()
+    demo = build_app(index_dir)
+    demo.queue(default_concurrency_limit=8)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        inbrowser=False,
+        show_error=False,
+        prevent_thread_lock=not block,
+        theme=THEME,
+        css=CSS,
+        head=CHIP_JS,
+        footer_links=[],
+        ssr_mode=False,
+        quiet=True,
+    )
+    return demo

@@ -1,0 +1,106 @@
+"""HTML and Markdown for the chat page. Every piece of corpus or user text is escaped here."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rag.answer_types import Answer, Source
+
+CHIP = '<a class="cite-chip" href="#src-{turn}-{n}" title="{title}">[{n}]</a>'
+
+
+def esc(text: str | None) -> str:
+    # html.escape covers <, >, &, quotes; `$` and markdown markers are inert inside our HTML blocks
+    # because the chatbot is created with latex_delimiters=[] and every message is one HTML block.
+    return html.escape(text or "", quote=True)
+
+
+def streaming_html(text: str) -> str:
+    note = '<span class="rag-note"> (verifying citations…)</span>'
+    return f'<div class="rag-answer rag-streaming">{esc(text)}{note}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-answer rag-error">⚠️ {esc(message)}</div>'
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    if answer.abstained:
+        nearest = "".join(
+            f"<li>{CHIP.format(turn=turn, n=s.n, title=esc(s.title))} {esc(s.title)}</li>" for s in answer.sources
+        )
+        return f'<div class="rag-answer rag-abstained"><b>{esc(answer.answer)}</b><ul>{nearest}</ul></div>'
+    titles = {s.n: s.title for s in answer.sources}
+    parts = []
+    for sentence in answer.sentences:
+        chips = "".join(CHIP.format(turn=turn, n=n, title=esc(titles.get(n, ""))) for n in sentence.citations)
+        if sentence.supported:
+            parts.append(f'<span class="rag-sentence">{esc(sentence.text)}</span> {chips}')
+        else:
+            parts.append(
+                f'<span class="rag-sentence unsupported" title="No retrieved paper supports this sentence">'
+                f"{esc(sentence.text)} <em>(unsupported)</em></span>"
+            )
+    meta = f'<div class="rag-meta">{esc(answer.backend)} · {esc(answer.model)} · {answer.timings.total_s:.1f}s</div>'
+    return f'<div class="rag-answer">{" ".join(parts)}{meta}</div>'
+
+
+def _highlighted_abstract(source: Source) -> str:
+    text = esc(source.abstract)
+    for sentence in sorted(source.evidence, key=len, reverse=True):
+        escaped = esc(sentence)
+        text = text.replace(escaped, f'<mark class="rag-evidence">{escaped}</mark>', 1)
+    return text
+
+
+def source_card(source: Source, turn: int, cited: bool) -> str:
+    facts = [
+        source.date,
+        f"{source.authors} authors" if source.authors else None,
+        f"▲ {source.upvotes}" if source.upvotes else None,
+    ]
+    links = [
+        f'<a class="rag-code" href="{esc(url)}" target="_blank" rel="noopener">code</a>' for url in source.code_urls[:1]
+    ]
+    links.append(f'<a href="{esc(source.url)}" target="_blank" rel="noopener">paper</a>')
+    meta = " · ".join([esc(f) for f in facts if f] + links)
+    badge = "" if cited else ' <span class="rag-uncited">not cited</span>'
+    return (
+        f'<details class="rag-card" id="src-{turn}-{source.n}"{" open" if cited else ""}>'
+        f'<summary><span class="rag-n">[{source.n}]</span> {esc(source.title)}{badge}</summary>'
+        f'<div class="rag-card-meta">{meta}</div><p>{_highlighted_abstract(source)}</p></details>'
+    )
+
+
+def sources_html(turns: list[tuple[int, Answer]]) -> str:
+    """Source cards of every answered turn, newest first; chips in any message scroll to theirs."""
+    if not turns:
+        return '<div class="rag-sources-empty">Sources of each answer appear here.</div>'
+    blocks = []
+    for turn, answer in reversed(turns):
+        cited = {n for s in answer.sentences for n in s.citations}
+        cards = "".join(source_card(s, turn, s.n in cited or answer.abstained) for s in answer.sources)
+        label = "Nearest papers" if answer.abstained else "Sources"
+        blocks.append(
+            f'<section class="rag-turn" id="turn-{turn}"><h4>{label} · Q{turn + 1}: '
+            f"{esc(answer.question[:80])}</h4>{cards}</section>"
+        )
+    return "".join(blocks)
+
+
+def conversation_markdown(turns: list[tuple[int, Answer]]) -> str:
+    """The conversation with `[n]` citations and one reference list per answer."""
+    lines = ["# paper-rag conversation", ""]
+    for turn, answer in turns:
+        lines += [f"## Q{turn + 1}. {answer.question}", "", answer.answer, ""]
+        for s in answer.sources:
+            facts = ", ".join(x for x in (s.date, f"{s.authors} authors" if s.authors else None) if x)
+            lines.append(f"[{s.n}] {s.title}" + (f" ({facts})" if facts else "") + f". {s.url}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plain_answer_text(answer: Answer) -> str:
+    """What the model sees of an earlier answer in the history: text with markers, no HTML."""
+    return re.sub(r"\s+", " ", answer.answer)
