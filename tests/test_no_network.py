@@ -81,3 +81,57 @@ def test_local_model_makes_no_outbound_connection(small_corpus, tmp_path):
     connects = [e for e in events(log) if e["event"] == "socket.connect"]
     assert any("127.0.0.1" in e["address"] for e in connects)  # it did talk to the local server
     assert [e for e in events(log) if not is_local(e)] == []
+
+
+def test_chat_server_makes_no_outbound_connection(bundled_index, tmp_path):
+    """The Gradio app, loaded in a real browser and asked a question, talks to nothing but loopback."""
+    import shutil
+    import socket
+    import time
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    log = tmp_path / "net.jsonl"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(NETWATCH), "NETWATCH_LOG": str(log), "RAG_BACKEND": "extractive"}
+    index = tmp_path / "index"
+    shutil.copytree(bundled_index, index)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ui", "--port", str(port), "--index-dir", str(index)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page()
+            remote = []
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith(url) or r.url.startswith("data:") else remote.append(r.url),
+            )
+            page.goto(url)
+            page.fill("#question textarea", QUESTION)
+            page.click("#ask-btn")
+            page.wait_for_selector(".rag-answer:not(.rag-streaming)", timeout=120_000)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert remote == []  # the page loads no remote asset
+    assert [e for e in events(log) if e["event"] == "socket.connect"]  # the watcher was active in the server
+    assert [e for e in events(log) if not is_local(e)] == []

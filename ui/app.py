@@ -242,8 +242,8 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
                     )
                     k = gr.Slider(1, 10, value=5, step=1, label="Papers to draw evidence from", elem_id="k")
                     with gr.Row():
-                        year_from = gr.Number(label="From year", precision=0, elem_id="year-from")
-                        year_to = gr.Number(label="To year", precision=0, elem_id="year-to")
+                        year_from = gr.Number(label="From year (0 = any)", precision=0, elem_id="year-from")
+                        year_to = gr.Number(label="To year (0 = any)", precision=0, elem_id="year-to")
                     has_code = gr.Checkbox(label="Only papers with a code link", elem_id="has-code")
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html([]), elem_id="sources")
