@@ -1,0 +1,48 @@
+"""HTML rendering of answers and sources: escaping, chips, unsupported marks, abstentions."""
+
+from __future__ import annotations
+
+from rag.answer_types import Answer, AnswerSentence, Source, Timings
+from ui.render import answer_html, conversation_markdown, sources_html
+
+EVIL_TITLE = "<script>alert(1)</script> $\\mathcal{B}$-Coder: **bold** & <b>tags</b>"
+ABSTRACT = "First sentence with <img src=x onerror=alert(2)>. The key result is a 3x speedup."
+
+
+def _answer(abstained: bool = False) -> Answer:
+    source = Source(n=1, paper_id="p", title=EVIL_TITLE, date="2024-01-02", authors=3, upvotes=5,
+                    url="https://arxiv.org/abs/1", evidence=["The key result is a 3x speedup."], abstract=ABSTRACT,
+                    code_urls=["https://github.com/x/y"])
+    sentences = [] if abstained else [
+        AnswerSentence(text="It reaches a 3x speedup <b>.", citations=[1], supported=True, support=0.9),
+        AnswerSentence(text="It also cures colds.", citations=[], supported=False, support=0.1),
+    ]
+    return Answer(question="q <i>?", answer="x", abstained=abstained, sentences=sentences, sources=[source],
+                  backend="extractive", model="extractive", timings=Timings(total_s=0.2))
+
+
+def test_answer_html_escapes_and_marks():
+    html = answer_html(_answer(), turn=4)
+    assert '<a class="cite-chip" href="#src-4-1"' in html
+    assert "&lt;b&gt;" in html and "<b>." not in html
+    assert 'class="rag-sentence unsupported"' in html and "(unsupported)" in html
+    assert "<script>" not in html
+
+
+def test_sources_html_escapes_corpus_text_and_highlights_evidence():
+    html = sources_html([(4, _answer())])
+    assert 'id="src-4-1"' in html and " open" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<img" not in html and "&lt;img" in html
+    assert '<mark class="rag-evidence">The key result is a 3x speedup.</mark>' in html
+    assert "2024-01-02 · 3 authors · ▲ 5" in html and 'class="rag-code"' in html
+
+
+def test_abstention_lists_the_nearest_papers():
+    html = answer_html(_answer(abstained=True), turn=0)
+    assert "rag-abstained" in html and "<li>" in html and 'href="#src-0-1"' in html
+
+
+def test_markdown_export_has_a_reference_list():
+    text = conversation_markdown([(0, _answer())])
+    assert text.startswith("# paper-rag conversation") and "[1] " in text and "https://arxiv.org/abs/1" in text
