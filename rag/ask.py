@@ -165,6 +165,11 @@ def ask_stream(
         completion_tokens = client.last_usage.completion_tokens
 
     sentences, dropped = pipeline.verifier.verify(draft, sources)
+    notice = None
+    if not sentences and backend != "extractive":
+        # Small models sometimes reply with bare markers ("[1]"): show the cited evidence instead of nothing.
+        sentences, _ = pipeline.verifier.verify(extractive_answer(sources), sources)
+        notice = "The model returned no answer text; showing the best evidence sentences instead."
     timings.total_s = round(time.perf_counter() - started, 4)
     yield Answer(
         answer=render_answer(sentences),
@@ -176,6 +181,7 @@ def ask_stream(
         completion_tokens=completion_tokens,
         dropped_citations=dropped,
         draft=draft,
+        notice=notice,
         **common,
     )
 

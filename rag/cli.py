@@ -100,6 +100,8 @@ def _print_answer(answer: Answer) -> None:
 
     style = "yellow" if answer.abstained else "green"
     out_console.print(Panel(answer.answer, title=f"[{style}]{answer.backend} · {answer.model}", expand=False))
+    if answer.notice:
+        out_console.print(f"[yellow]{answer.notice}", highlight=False)
     for sentence in answer.sentences:
         if not sentence.supported:
             out_console.print(f"[red]unsupported:[/] {sentence.text}", highlight=False)
@@ -166,6 +168,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.questions:
         raise ValueError("give a questions file (JSONL), or --compare DIR_A DIR_B")
     from evals.harness import run_eval
+    from evals.report import PER_TYPE
     from rag.llm.backends import resolve_backend
 
     backend = resolve_backend(args.backend)
@@ -182,19 +185,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         show_progress=sys.stderr.isatty(),
     )
     overall = metrics["overall"]
-    keys = (
-        "questions",
-        "errors",
-        "correctness",
-        "recall@5",
-        "mrr",
-        "citation_recall",
-        "citation_precision",
-        "faithfulness",
-        "abstention_recall",
-        "false_abstention_rate",
-        "total_s_p50",
-    )
+    keys = ("questions", "errors", *PER_TYPE)
     print(json.dumps({k: overall.get(k) for k in keys}, indent=2))
     out_console.print(f"[dim]answers, metrics.json, report.md and report.html in {out}")
     return 0

@@ -44,15 +44,19 @@ def parse_cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """(sentence text without markers, cited numbers in order) for each sentence of a model answer."""
     text = _TRAILING_REFERENCES.sub("", answer).strip()
     text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)  # "x. [1]" -> "x [1]."
-    parsed = []
+    parsed: dict[str, tuple[str, list[int]]] = {}
     for sentence in split_sentences(text.replace("\n", " ")):
         cited: list[int] = []
         for match in _MARKER.finditer(sentence):
             cited.extend(_numbers_of_marker(match.group(1) or match.group(2)))
         clean = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
-        if clean and re.search(r"\w", clean):
-            parsed.append((clean, list(dict.fromkeys(cited))))
-    return parsed
+        if not (clean and re.search(r"\w", clean)):
+            continue
+        # Small models loop: a sentence repeated verbatim is said once, with the union of its citations.
+        key = " ".join(re.findall(r"\w+", clean.lower()))
+        earlier = parsed.get(key, (clean, []))
+        parsed[key] = (earlier[0], list(dict.fromkeys(earlier[1] + cited)))
+    return list(parsed.values())
 
 
 class Verifier:

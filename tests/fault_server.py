@@ -1,7 +1,7 @@
 """A real HTTP server on 127.0.0.1 that misbehaves like a broken OpenAI-compatible endpoint.
 
-Used only for faults that cannot be caused with the real model server: HTTP 500s, malformed bodies,
-responses slower than the client's timeout.
+Used only for faults that cannot be caused on demand with the real model server: HTTP 500s, malformed
+bodies, responses slower than the client's timeout, a reply of bare citation markers.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.mode == "slow":
             time.sleep(5)
             self._send(200, json.dumps({"choices": []}).encode())
+        elif self.mode == "bare-markers":  # a small model's degenerate reply: citations and no text
+            body = (
+                'data: {"id":"1","object":"chat.completion.chunk","created":0,"model":"m",'
+                '"choices":[{"index":0,"delta":{"content":"[1] [2]"},"finish_reason":null}]}\n\n'
+                "data: [DONE]\n\n"
+            )
+            self._send(200, body.encode(), content_type="text/event-stream")
         elif self.mode == "flaky":
             if type(self).requests == 1:
                 self._send(503, b'{"error": {"message": "busy"}}')

@@ -118,3 +118,8 @@ def test_unsupported_claim_is_marked(verifier):
 def test_render_places_markers_before_the_stop(verifier):
     sentences, _ = verifier.verify("Harmony reduces swap load [1]. EfficientNet-B7 gets 84.3% top-1 [2].", SOURCES)
     assert render_answer(sentences) == "Harmony reduces swap load [1]. EfficientNet-B7 gets 84.3% top-1 [2]."
+
+
+def test_a_repeated_sentence_is_kept_once_with_all_its_citations():
+    looped = "PRES speeds up training [1]. PRES speeds up training [2]. PRES  speeds up training. Other [1]."
+    assert parse_cited_sentences(looped) == [("PRES speeds up training.", [1, 2]), ("Other.", [1])]

@@ -246,3 +246,20 @@ def test_streamed_answer_from_the_embedded_model(page, local_model_url):
     page.wait_for_selector(".rag-answer:not(.rag-streaming) .cite-chip", timeout=240_000)
     assert "qwen2.5" in page.locator(".rag-meta").last.inner_text()
     shot(page, "11-local-model-answer")
+
+
+def test_stop_button_cancels_a_running_answer(page, local_model_url):
+    page.click("#settings")
+    page.click("#backend input")
+    page.get_by_role("option", name="local", exact=False).first.click()
+    page.fill("#question textarea", "What top-1 accuracy does EfficientNet-B7 reach on ImageNet?")
+    page.click("#ask-btn")
+    page.wait_for_selector(".rag-streaming", timeout=60_000)
+    page.click("#stop-btn")
+    time.sleep(20)  # longer than the model needs for this answer: a finished answer would have appeared
+    assert page.locator(".rag-answer:not(.rag-streaming)").count() == 0
+    shot(page, "12-stopped")
+    # The page stays usable after a stop.
+    page.locator("#backend input").click()
+    page.get_by_role("option", name="extractive", exact=False).first.click()
+    ask_in_page(page, MEMORY_QUESTION, answers_before=0)

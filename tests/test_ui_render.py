@@ -10,15 +10,36 @@ ABSTRACT = "First sentence with <img src=x onerror=alert(2)>. The key result is 
 
 
 def _answer(abstained: bool = False) -> Answer:
-    source = Source(n=1, paper_id="p", title=EVIL_TITLE, date="2024-01-02", authors=3, upvotes=5,
-                    url="https://arxiv.org/abs/1", evidence=["The key result is a 3x speedup."], abstract=ABSTRACT,
-                    code_urls=["https://github.com/x/y"])
-    sentences = [] if abstained else [
-        AnswerSentence(text="It reaches a 3x speedup <b>.", citations=[1], supported=True, support=0.9),
-        AnswerSentence(text="It also cures colds.", citations=[], supported=False, support=0.1),
-    ]
-    return Answer(question="q <i>?", answer="x", abstained=abstained, sentences=sentences, sources=[source],
-                  backend="extractive", model="extractive", timings=Timings(total_s=0.2))
+    source = Source(
+        n=1,
+        paper_id="p",
+        title=EVIL_TITLE,
+        date="2024-01-02",
+        authors=3,
+        upvotes=5,
+        url="https://arxiv.org/abs/1",
+        evidence=["The key result is a 3x speedup."],
+        abstract=ABSTRACT,
+        code_urls=["https://github.com/x/y"],
+    )
+    sentences = (
+        []
+        if abstained
+        else [
+            AnswerSentence(text="It reaches a 3x speedup <b>.", citations=[1], supported=True, support=0.9),
+            AnswerSentence(text="It also cures colds.", citations=[], supported=False, support=0.1),
+        ]
+    )
+    return Answer(
+        question="q <i>?",
+        answer="x",
+        abstained=abstained,
+        sentences=sentences,
+        sources=[source],
+        backend="extractive",
+        model="extractive",
+        timings=Timings(total_s=0.2),
+    )
 
 
 def test_answer_html_escapes_and_marks():

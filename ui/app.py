@@ -51,6 +51,7 @@ CSS = """
 .cite-chip:hover{background:#1a4fb4;color:#fff}
 .rag-sentence.unsupported{text-decoration:underline wavy #d33;color:#8a1f1f}
 .rag-meta{color:#888;font-size:.8em;margin-top:.4em}
+.rag-notice{color:#8a6d00;font-size:.85em;margin-bottom:.3em}
 .rag-note{color:#888;font-style:italic}
 .rag-error{color:#a40000}
 .rag-abstained b{color:#7a5600}

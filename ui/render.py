@@ -42,8 +42,9 @@ def answer_html(answer: Answer, turn: int) -> str:
                 f'<span class="rag-sentence unsupported" title="No retrieved paper supports this sentence">'
                 f"{esc(sentence.text)} <em>(unsupported)</em></span>"
             )
+    notice = f'<div class="rag-notice">{esc(answer.notice)}</div>' if answer.notice else ""
     meta = f'<div class="rag-meta">{esc(answer.backend)} · {esc(answer.model)} · {answer.timings.total_s:.1f}s</div>'
-    return f'<div class="rag-answer">{" ".join(parts)}{meta}</div>'
+    return f'<div class="rag-answer">{notice}{" ".join(parts)}{meta}</div>'
 
 
 def _highlighted_abstract(source: Source) -> str:

@@ -63,16 +63,19 @@ class LLMClient:
                     stream=True,
                     stream_options={"include_usage": True},
                 )
-                for chunk in response:
-                    chunks = True
-                    if chunk.usage is not None:
-                        self.last_usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                    if not chunk.choices:
-                        continue
-                    text = chunk.choices[0].delta.content
-                    if text:
-                        emitted = True
-                        yield text
+                # Closing the stream (also when the consumer stops early, e.g. the UI's Stop button)
+                # drops the HTTP connection, which makes the server stop generating.
+                with response:
+                    for chunk in response:
+                        chunks = True
+                        if chunk.usage is not None:
+                            self.last_usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                        if not chunk.choices:
+                            continue
+                        text = chunk.choices[0].delta.content
+                        if text:
+                            emitted = True
+                            yield text
                 if not chunks:
                     raise ValueError("the response held no completion events (not an OpenAI-compatible stream)")
                 return
