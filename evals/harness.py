@@ -21,7 +21,7 @@ from evals.questions import Question, load_questions
 from evals.report import write_reports
 from rag.answer_types import Answer
 from rag.ask import ask, get_pipeline, llm_messages
-from rag.evidence import count_prompt_tokens, format_whole_abstracts
+from rag.evidence import count_prompt_tokens, format_evidence, format_whole_abstracts
 from rag.llm.client import LLMEndpointError
 
 ANSWERS = "answers.jsonl"
@@ -39,14 +39,14 @@ def load_records(out_dir: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
-def _prompt_sizes(question: str, answer: Answer) -> tuple[int, int]:
+def _prompt_sizes(question: str, answer: Answer) -> tuple[int, int, int]:
+    """Tokens of the sources block as sent (evidence) and as whole abstracts, and of the rest of the prompt."""
     if answer.abstained or not answer.sources:
-        return 0, 0
-    evidence = count_prompt_tokens(json.dumps(llm_messages(question, answer.sources)))
-    whole = count_prompt_tokens(json.dumps(llm_messages(question, []))) + count_prompt_tokens(
-        format_whole_abstracts(answer.sources)
-    )
-    return evidence, whole
+        return 0, 0, 0
+    fixed = count_prompt_tokens(json.dumps(llm_messages(question, [])))
+    evidence = count_prompt_tokens(format_evidence(answer.sources))
+    whole = count_prompt_tokens(format_whole_abstracts(answer.sources))
+    return evidence, whole, fixed
 
 
 def answer_one(question: Question, backend: str, k: int, index_dir: str | None, judge: Judge) -> dict[str, Any]:
@@ -56,14 +56,16 @@ def answer_one(question: Question, backend: str, k: int, index_dir: str | None, 
         answer = ask(question.question, history=history, backend=backend, k=k, index_dir=index_dir)
         searcher = get_pipeline(index_dir).searcher
         retrieved = [h.paper.title for h in searcher.search(answer.standalone_question or question.question, k=10)]
-        evidence_tokens, whole_tokens = _prompt_sizes(question.question, answer)
+        evidence_tokens, whole_tokens, fixed_tokens = _prompt_sizes(question.question, answer)
         record["answer"] = {
             **answer.model_dump(),
             "draft": answer.draft,
             "standalone_question": answer.standalone_question,
         }
         record["retrieved"] = retrieved
-        record["scores"] = score_question(question, answer, retrieved, judge, evidence_tokens, whole_tokens)
+        record["scores"] = score_question(
+            question, answer, retrieved, judge, evidence_tokens, whole_tokens, fixed_tokens
+        )
         record["error"] = None
     except (LLMEndpointError, RuntimeError, ValueError, OSError) as err:
         record["scores"] = None

@@ -35,7 +35,10 @@ METRIC_DEFINITIONS = {
     "total_s": "seconds for the whole answer (p50 / p95)",
     "prompt_tokens": "prompt tokens sent to the LLM (mean)",
     "completion_tokens": "completion tokens generated (mean)",
-    "prefill_saving": "whole-abstract prompt tokens / evidence prompt tokens for the same sources (mean)",
+    "prefill_saving": "tokens of the sources as whole abstracts / as selected evidence, for the same sources "
+    "(mean; the per-question part of the prompt)",
+    "prompt_saving": "the same ratio for the whole prompt, counting the fixed instructions and worked example "
+    "(which llama.cpp and most servers cache across questions)",
 }
 
 
@@ -90,7 +93,13 @@ def citation_scores(sentences: list[tuple[str, list[int]]], passages: dict[int, 
 
 
 def score_question(
-    question: Question, answer: Answer, retrieved: list[str], judge: Judge, evidence_tokens: int, whole_tokens: int
+    question: Question,
+    answer: Answer,
+    retrieved: list[str],
+    judge: Judge,
+    evidence_tokens: int,
+    whole_tokens: int,
+    fixed_tokens: int = 0,
 ) -> dict[str, Any]:
     scores: dict[str, Any] = {"abstained": answer.abstained, "answerable": question.answerable}
     if question.answerable:
@@ -105,6 +114,7 @@ def score_question(
         scores["raw_citation_precision"] = raw.get("citation_precision")
         if evidence_tokens:
             scores["prefill_saving"] = whole_tokens / evidence_tokens
+            scores["prompt_saving"] = (whole_tokens + fixed_tokens) / (evidence_tokens + fixed_tokens)
     scores["first_token_s"] = answer.timings.first_token_s
     scores["total_s"] = answer.timings.total_s
     scores["prompt_tokens"] = answer.prompt_tokens
@@ -142,6 +152,7 @@ MEAN_METRICS = (
     "prompt_tokens",
     "completion_tokens",
     "prefill_saving",
+    "prompt_saving",
 )
 
 

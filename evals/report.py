@@ -33,6 +33,7 @@ HEADLINE = (
     "prompt_tokens",
     "completion_tokens",
     "prefill_saving",
+    "prompt_saving",
 )
 PER_TYPE = (
     "correctness",

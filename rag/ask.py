@@ -111,8 +111,14 @@ def extractive_answer(sources: list[Source]) -> str:
 
 
 def llm_messages(question: str, sources: list[Source]) -> list[dict[str, str]]:
+    # One worked example (prompts/example_*.txt) before the real turn: without it the small embedded model
+    # often answers with bare markers ("[1] [2]"). The prefix is identical across questions, so
+    # llama.cpp's prompt cache pays its prefill only once.
+    example_user = render("answer", evidence=load_prompt("example_evidence"), question=load_prompt("example_question"))
     return [
         {"role": "system", "content": load_prompt("system")},
+        {"role": "user", "content": example_user},
+        {"role": "assistant", "content": load_prompt("example_answer")},
         {"role": "user", "content": render("answer", evidence=format_evidence(sources), question=question)},
     ]
 

@@ -49,7 +49,8 @@ def parse_cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
         cited: list[int] = []
         for match in _MARKER.finditer(sentence):
             cited.extend(_numbers_of_marker(match.group(1) or match.group(2)))
-        clean = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence))
+        clean = re.sub(r"\s{2,}", " ", clean).strip()  # a marker removed mid-sentence leaves two spaces
         if not (clean and re.search(r"\w", clean)):
             continue
         # Small models loop: a sentence repeated verbatim is said once, with the union of its citations.

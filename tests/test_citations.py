@@ -123,3 +123,8 @@ def test_render_places_markers_before_the_stop(verifier):
 def test_a_repeated_sentence_is_kept_once_with_all_its_citations():
     looped = "PRES speeds up training [1]. PRES speeds up training [2]. PRES  speeds up training. Other [1]."
     assert parse_cited_sentences(looped) == [("PRES speeds up training.", [1, 2]), ("Other.", [1])]
+
+
+def test_a_marker_in_the_middle_of_a_sentence_leaves_clean_text():
+    draft = "Relational Deep Learning [1] learns directly on multi-table data."
+    assert parse_cited_sentences(draft) == [("Relational Deep Learning learns directly on multi-table data.", [1])]

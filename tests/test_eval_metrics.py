@@ -108,7 +108,9 @@ def _record(qtype: str, answer: Answer, answer_any=None) -> dict:
     return {
         "qid": q.qid,
         "type": qtype,
-        "scores": score_question(q, answer, ["Harmony"], judge, evidence_tokens=100, whole_tokens=300),
+        "scores": score_question(
+            q, answer, ["Harmony"], judge, evidence_tokens=100, whole_tokens=300, fixed_tokens=100
+        ),
     }
 
 
@@ -128,6 +130,7 @@ def test_abstention_and_aggregation():
     assert metrics["correctness"] == pytest.approx(1 / 2)
     assert metrics["invalid_citation_rate"] == pytest.approx(1 / 2)  # the drafts cite [1] and a missing [4]
     assert metrics["prefill_saving"] == pytest.approx(3.0)
+    assert metrics["prompt_saving"] == pytest.approx(2.0)  # (300 + 100) / (100 + 100)
     assert metrics["total_s_p50"] == pytest.approx(1.0)
 
 

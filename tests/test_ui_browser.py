@@ -256,8 +256,11 @@ def test_stop_button_cancels_a_running_answer(page, local_model_url):
     page.click("#ask-btn")
     page.wait_for_selector(".rag-streaming", timeout=60_000)
     page.click("#stop-btn")
+    page.wait_for_selector(".rag-stopped", timeout=10_000)
     time.sleep(20)  # longer than the model needs for this answer: a finished answer would have appeared
-    assert page.locator(".rag-answer:not(.rag-streaming)").count() == 0
+    assert page.locator(".rag-meta").count() == 0  # only a finished, verified answer has a meta line
+    assert page.locator(".rag-streaming").count() == 0
+    assert "stopped" in page.locator(".rag-stopped").inner_text()
     shot(page, "12-stopped")
     # The page stays usable after a stop.
     page.locator("#backend input").click()

@@ -36,6 +36,7 @@ from ui.render import (
     esc,
     plain_answer_text,
     sources_html,
+    stopped_html,
     streaming_html,
 )
 
@@ -150,6 +151,15 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
         session.records[len(chat)] = {"question": message, "answer": final.model_dump(), "settings": settings}
         chat = [*chat, {"role": "assistant", "content": answer_html(final, turn)}]
         yield chat, "", session, sources_html(session.turns), export(session)
+
+    def mark_stopped(chat: list) -> list:
+        if chat and chat[-1]["role"] == "assistant":
+            content = chat[-1]["content"]
+            if not isinstance(content, str):  # Gradio may hand messages back as a list of parts
+                content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+            if "rag-streaming" in content:
+                return [*chat[:-1], {"role": "assistant", "content": stopped_html(content)}]
+        return chat
 
     def on_like(session: Session, data: gr.LikeData) -> str:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
@@ -275,7 +285,7 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
         example = chatbot.example_select(pick_example, None, question).then(
             respond, inputs, outputs, api_visibility="private"
         )
-        stop_button.click(None, cancels=[submitted, clicked, example])
+        stop_button.click(mark_stopped, chatbot, chatbot, cancels=[submitted, clicked, example])
         chatbot.like(on_like, [session], feedback_status)
         clear_button.click(clear, None, [chatbot, session, sources, feedback_status, export_button])
         corpus_query.submit(corpus_rows, corpus_query, table)

@@ -16,9 +16,17 @@ def esc(text: str | None) -> str:
     return html.escape(text or "", quote=True)
 
 
+STREAMING_NOTE = '<span class="rag-note"> (verifying citations…)</span>'
+STOPPED_NOTE = '<span class="rag-note"> (stopped; citations not verified)</span>'
+
+
 def streaming_html(text: str) -> str:
-    note = '<span class="rag-note"> (verifying citations…)</span>'
-    return f'<div class="rag-answer rag-streaming">{esc(text)}{note}</div>'
+    return f'<div class="rag-answer rag-streaming">{esc(text)}{STREAMING_NOTE}</div>'
+
+
+def stopped_html(streaming: str) -> str:
+    """The partial answer as it stood when Stop was pressed, marked as unverified."""
+    return streaming.replace("rag-streaming", "rag-stopped").replace(STREAMING_NOTE, STOPPED_NOTE)
 
 
 def error_html(message: str) -> str:
