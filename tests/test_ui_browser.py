@@ -36,7 +36,14 @@ def app_url(bundled_index, tmp_path_factory):
     shutil.copytree(bundled_index, index)
     port = _free_port()
     log = (index.parent / "ui.log").open("w")
-    env = {**os.environ, "RAG_BACKEND": "extractive"}  # RAG_DATA_DIR (session temp) is inherited
+    # The OpenAI-compatible backend points at a port nothing listens on: the dead-endpoint case.
+    env = {
+        **os.environ,
+        "RAG_BACKEND": "extractive",
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{_free_port()}/v1",
+        "OPENAI_API_KEY": "none",
+        "RAG_MODEL": "no-such-model",
+    }  # RAG_DATA_DIR (session temp) is inherited
     process = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", "ui", "--port", str(port), "--index-dir", str(index)],
         stdout=log,
@@ -147,6 +154,12 @@ def test_empty_question_and_markup_are_handled(page):
     assert page.evaluate("window.pwned") is None
     assert page.locator("#chat img[src='x']").count() == 0
     assert "<img src=x" in page.locator("#chat").inner_text()
+    page.click("#settings")
+    page.click("#backend input")
+    page.get_by_role("option", name="OpenAI-compatible", exact=False).first.click()
+    ask_in_page(page, MEMORY_QUESTION)
+    error = page.locator(".rag-error").last.inner_text()
+    assert "127.0.0.1" in error and page.locator(".rag-streaming").count() == 0
     shot(page, "07-errors-and-escaping")
 
 
