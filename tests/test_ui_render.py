@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.answer_types import Answer, AnswerSentence, Source, Timings
-from ui.render import answer_html, conversation_markdown, sources_html
+from ui.render import answer_html, conversation_markdown, sources_html, streaming_html
 
 EVIL_TITLE = "<script>alert(1)</script> $\\mathcal{B}$-Coder: **bold** & <b>tags</b>"
 ABSTRACT = "First sentence with <img src=x onerror=alert(2)>. The key result is a 3x speedup."
@@ -67,3 +67,18 @@ def test_abstention_lists_the_nearest_papers():
 def test_markdown_export_has_a_reference_list():
     text = conversation_markdown([(0, _answer())])
     assert text.startswith("# paper-rag conversation") and "[1] " in text and "https://arxiv.org/abs/1" in text
+
+
+def test_stop_keeps_the_partial_answer_marked_unverified():
+    from ui.app import mark_stopped
+
+    def message(content: str) -> dict:  # the shape Gradio 6 hands back to a handler
+        return {"role": "assistant", "content": [{"type": "text", "text": content}]}
+
+    partial = streaming_html("Harmony swaps <rag-streaming> [1]")
+    stopped = mark_stopped([message(partial)])[-1]["content"]
+    assert "rag-stopped" in stopped and 'rag-streaming"' not in stopped
+    assert "Harmony swaps &lt;rag-streaming&gt; [1]" in stopped  # the text itself is untouched
+    assert "stopped; citations not verified" in stopped
+    finished = [message('<div class="rag-answer">done</div>')]
+    assert mark_stopped(finished) == finished

@@ -34,6 +34,7 @@ from ui.render import (
     conversation_markdown,
     error_html,
     esc,
+    is_streaming_html,
     plain_answer_text,
     sources_html,
     stopped_html,
@@ -106,6 +107,15 @@ def _filters(year_from: float | None, year_to: float | None, has_code: bool) -> 
     )
 
 
+def mark_stopped(chat: list) -> list:
+    """On Stop: the answer being streamed stays, marked as stopped and unverified."""
+    if chat and chat[-1]["role"] == "assistant":
+        content = "".join(part["text"] for part in chat[-1]["content"])  # Gradio 6: a list of text parts
+        if is_streaming_html(content):
+            return [*chat[:-1], {"role": "assistant", "content": stopped_html(content)}]
+    return chat
+
+
 def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
     index_root = config.index_dir(index_dir)
 
@@ -151,15 +161,6 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
         session.records[len(chat)] = {"question": message, "answer": final.model_dump(), "settings": settings}
         chat = [*chat, {"role": "assistant", "content": answer_html(final, turn)}]
         yield chat, "", session, sources_html(session.turns), export(session)
-
-    def mark_stopped(chat: list) -> list:
-        if chat and chat[-1]["role"] == "assistant":
-            content = chat[-1]["content"]
-            if not isinstance(content, str):  # Gradio may hand messages back as a list of parts
-                content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
-            if "rag-streaming" in content:
-                return [*chat[:-1], {"role": "assistant", "content": stopped_html(content)}]
-        return chat
 
     def on_like(session: Session, data: gr.LikeData) -> str:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index

@@ -16,17 +16,24 @@ def esc(text: str | None) -> str:
     return html.escape(text or "", quote=True)
 
 
+STREAMING_OPEN = '<div class="rag-answer rag-streaming">'
 STREAMING_NOTE = '<span class="rag-note"> (verifying citations…)</span>'
+STOPPED_OPEN = '<div class="rag-answer rag-stopped">'
 STOPPED_NOTE = '<span class="rag-note"> (stopped; citations not verified)</span>'
 
 
 def streaming_html(text: str) -> str:
-    return f'<div class="rag-answer rag-streaming">{esc(text)}{STREAMING_NOTE}</div>'
+    return f"{STREAMING_OPEN}{esc(text)}{STREAMING_NOTE}</div>"
+
+
+def is_streaming_html(content: str) -> bool:
+    return content.startswith(STREAMING_OPEN)
 
 
 def stopped_html(streaming: str) -> str:
     """The partial answer as it stood when Stop was pressed, marked as unverified."""
-    return streaming.replace("rag-streaming", "rag-stopped").replace(STREAMING_NOTE, STOPPED_NOTE)
+    partial = streaming.removeprefix(STREAMING_OPEN).removesuffix(f"{STREAMING_NOTE}</div>")
+    return f"{STOPPED_OPEN}{partial}{STOPPED_NOTE}</div>"
 
 
 def error_html(message: str) -> str:
