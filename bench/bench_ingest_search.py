@@ -23,10 +23,11 @@ from evals.retrieval_eval import DEFAULT_QUESTIONS, retrieval_query
 from rag.chunking import chunk_paper
 from rag.config import bundled_corpus_files
 from rag.dedup import deduplicate
-from rag.embedding import MiniLMEmbedding
+from rag.embedding import MiniLMEmbedding, embedder_for
 from rag.ingest import ingest
 from rag.parsing import parse_file
 from rag.retrieve import Searcher
+from rag.settings import Settings
 
 
 def raw_embedding_seconds(embedder: MiniLMEmbedding, texts: list[str]) -> float:
@@ -40,8 +41,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="ingest rounds; ratios are reported per round + median")
     args = parser.parse_args()
     papers = deduplicate(p for f in bundled_corpus_files() for p in parse_file(f))
-    texts = [node.text for paper in papers for node in chunk_paper(paper)]
-    embedder = MiniLMEmbedding()
+    settings = Settings.load()
+    texts = [node.text for paper in papers for node in chunk_paper(paper, settings.index.chunk_overlap)]
+    embedder = embedder_for(settings.index)
     embedder.embed(texts[:8])  # load and warm the model outside every timed region
 
     rounds = []
@@ -49,10 +51,10 @@ def main() -> None:
         for round_no in range(args.rounds):
             index = Path(tmp) / f"index-{round_no}"
             raw_before = raw_embedding_seconds(embedder, texts)
-            first = ingest(None, index)
+            first = ingest(None, index, settings=settings)
             raw_after = raw_embedding_seconds(embedder, texts)
             raw = (raw_before + raw_after) / 2  # bracket the ingest: drifting machine load affects both sides
-            again = ingest(None, index)
+            again = ingest(None, index, settings=settings)
             rounds.append(
                 {
                     "raw_embedding_s": [round(raw_before, 2), round(raw_after, 2)],
@@ -63,7 +65,7 @@ def main() -> None:
                 }
             )
 
-        searcher = Searcher(index, embedder=embedder)
+        searcher = Searcher(settings, index_dir=index)
         queries = [retrieval_query(q) for q in load_questions(DEFAULT_QUESTIONS)]
         for query in queries[:5]:
             searcher.search(query)

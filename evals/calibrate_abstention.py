@@ -15,17 +15,21 @@ import json
 
 from evals.questions import load_questions
 from evals.retrieval_eval import DEFAULT_QUESTIONS, retrieval_query
-from rag.ask import CALIBRATION_FILE, gather_evidence, get_pipeline
+from rag.answerability import CALIBRATION_FILE, best_evidence_score
+from rag.generate import ExtractiveGenerator
+from rag.pipeline import Pipeline
+from rag.settings import Settings
 
 MAX_FALSE_ABSTENTION = 0.05
 
 
-def best_evidence_scores(questions, index_dir=None) -> list[tuple[bool, float]]:
-    pipeline = get_pipeline(index_dir)
+def best_evidence_scores(questions, settings: Settings) -> list[tuple[bool, float]]:
+    # The gate runs before generation, so any backend gives the same scores; extractive loads no LLM.
+    pipeline = Pipeline(settings.with_overrides({"generation.backend": ExtractiveGenerator.name}))
     scored = []
     for q in questions:
-        sources = gather_evidence(pipeline, q.question, retrieval_query(q))
-        scored.append((q.answerable, max((s.evidence_score for s in sources), default=0.0)))
+        sources = pipeline.gather_evidence(q.question, retrieval_query(q))
+        scored.append((q.answerable, best_evidence_score(sources)))
     return scored
 
 
@@ -59,7 +63,8 @@ def main() -> None:
     parser.add_argument("--index-dir")
     parser.add_argument("--write", action="store_true", help="store the threshold in rag/calibration.json")
     args = parser.parse_args()
-    result = choose_threshold(best_evidence_scores(load_questions(args.questions), args.index_dir))
+    settings = Settings.load(overrides={"index.dir": args.index_dir})
+    result = choose_threshold(best_evidence_scores(load_questions(args.questions), settings))
     print(json.dumps(result, indent=2))
     if args.write:
         CALIBRATION_FILE.write_text(json.dumps(result, indent=2) + "\n")

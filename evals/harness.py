@@ -20,9 +20,12 @@ from evals.metrics import METRIC_DEFINITIONS, aggregate, aggregate_by_type, scor
 from evals.questions import Question, load_questions
 from evals.report import write_reports
 from rag.answer_types import Answer
-from rag.ask import ask, get_pipeline, llm_messages
+from rag.errors import RagError
 from rag.evidence import count_prompt_tokens, format_evidence, format_whole_abstracts
-from rag.llm.client import LLMEndpointError
+from rag.generate import llm_messages
+from rag.pipeline import Pipeline
+from rag.retrieve import get_searcher
+from rag.settings import Settings
 
 ANSWERS = "answers.jsonl"
 
@@ -49,13 +52,14 @@ def _prompt_sizes(question: str, answer: Answer) -> tuple[int, int, int]:
     return evidence, whole, fixed
 
 
-def answer_one(question: Question, backend: str, k: int, index_dir: str | None, judge: Judge) -> dict[str, Any]:
+def answer_one(question: Question, settings: Settings, judge: Judge) -> dict[str, Any]:
     record: dict[str, Any] = {"qid": question.qid, "type": question.type, "question": question.question}
     try:
-        history = [t.model_dump() for t in question.history]
-        answer = ask(question.question, history=history, backend=backend, k=k, index_dir=index_dir)
-        searcher = get_pipeline(index_dir).searcher
-        retrieved = [h.paper.title for h in searcher.search(answer.standalone_question or question.question, k=10)]
+        pipeline = Pipeline(settings)
+        answer = pipeline.stream(question.question, question.history).answer
+        query = answer.standalone_question or question.question
+        hits = pipeline.searcher.search(query, k=10, retrieval=settings.retrieval)
+        retrieved = [h.paper.title for h in hits]
         evidence_tokens, whole_tokens, fixed_tokens = _prompt_sizes(question.question, answer)
         record["answer"] = {
             **answer.model_dump(),
@@ -67,7 +71,7 @@ def answer_one(question: Question, backend: str, k: int, index_dir: str | None, 
             question, answer, retrieved, judge, evidence_tokens, whole_tokens, fixed_tokens
         )
         record["error"] = None
-    except (LLMEndpointError, RuntimeError, ValueError, OSError) as err:
+    except (RagError, OSError) as err:
         record["scores"] = None
         record["error"] = f"{type(err).__name__}: {err}"
     return record
@@ -77,28 +81,28 @@ def run_eval(
     questions_path: str | Path,
     out_dir: str | Path,
     *,
-    backend: str = "extractive",
-    k: int = 5,
+    settings: Settings | None = None,
     workers: int = 1,
     limit: int | None = None,
-    index_dir: str | None = None,
     judge: Judge | None = None,
     show_progress: bool = True,
 ) -> dict[str, Any]:
+    """Answer and score every question of `questions_path` with `settings` (default: `Settings.load()`)."""
+    settings = settings or Settings.load()
     judge = judge or OfflineJudge()
     questions = load_questions(questions_path)[:limit] if limit else load_questions(questions_path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     done = {qid for qid, r in load_records(out).items() if not r.get("error")}
     todo = [q for q in questions if q.qid not in done]
-    get_pipeline(index_dir)  # load the index and model once, before the threads start
+    get_searcher(settings)  # load the index and model once, before the threads start
     lock = threading.Lock()
     started = time.perf_counter()
     columns = (TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with (out / ANSWERS).open("a", encoding="utf-8") as sink, Progress(*columns, disable=not show_progress) as bar:
         task = bar.add_task("eval", total=len(questions), completed=len(questions) - len(todo))
         with ThreadPoolExecutor(max(1, workers)) as pool:
-            futures = [pool.submit(answer_one, q, backend, k, index_dir, judge) for q in todo]
+            futures = [pool.submit(answer_one, q, settings, judge) for q in todo]
             for future in as_completed(futures):
                 record = future.result()
                 with lock:
@@ -110,12 +114,14 @@ def run_eval(
     metrics = {
         "config": {
             "questions_file": str(questions_path),
-            "backend": backend,
-            "k": k,
+            "backend": settings.generation.backend or _backend_of(records),
+            "k": settings.evidence.papers,
             "workers": workers,
             "limit": limit,
             "judge": judge.name,
             "model": _model_of(records),
+            "settings_hash": settings.fingerprint(),
+            "settings": settings.public_dict(),
         },
         "overall": aggregate(records),
         "by_type": aggregate_by_type(records),
@@ -129,3 +135,7 @@ def run_eval(
 
 def _model_of(records: list[dict[str, Any]]) -> str | None:
     return next((r["answer"]["model"] for r in records if r.get("answer")), None)
+
+
+def _backend_of(records: list[dict[str, Any]]) -> str | None:
+    return next((r["answer"]["backend"] for r in records if r.get("answer")), None)

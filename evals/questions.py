@@ -8,12 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from rag.answer_types import Turn
+from rag.errors import RagError
+
 QuestionType = Literal["lookup", "numeric", "multi", "unanswerable", "followup"]
-
-
-class Turn(BaseModel):
-    role: Literal["user", "assistant"]
-    content: str
 
 
 class Question(BaseModel):
@@ -29,7 +27,7 @@ class Question(BaseModel):
         return self.type != "unanswerable"
 
 
-class QuestionFileError(ValueError):
+class QuestionFileError(RagError, ValueError):
     pass
 
 

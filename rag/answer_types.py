@@ -1,8 +1,17 @@
-"""The answer object returned by `ask()` and printed by `rag ask --json`."""
+"""The answer object returned by `ask()` and printed by `rag ask --json`, and a chat turn."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+
+class Turn(BaseModel):
+    """One earlier message of a conversation (`history` of `ask()`)."""
+
+    role: Literal["user", "assistant"]
+    content: str
 
 
 class AnswerSentence(BaseModel):

@@ -10,7 +10,6 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from rag.embedding import MAX_TOKENS, count_tokens, load_counting_tokenizer
 from rag.paper import Paper
 
-CHUNK_OVERLAP = 32
 SCHEMA_VERSION = 1  # bump when chunk text or metadata changes: forces a re-embed
 _SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 
@@ -20,9 +19,9 @@ def _model_tokens(text: str) -> list[int]:
 
 
 @functools.cache
-def _splitter(chunk_size: int) -> SentenceSplitter:
+def _splitter(chunk_size: int, overlap: int) -> SentenceSplitter:
     # Sizes are counted in the embedding model's own word pieces, so no chunk is ever truncated.
-    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=CHUNK_OVERLAP, tokenizer=_model_tokens)
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=min(overlap, chunk_size // 2), tokenizer=_model_tokens)
 
 
 def chunk_metadata(paper: Paper) -> dict[str, str | int | bool]:
@@ -38,14 +37,14 @@ def chunk_metadata(paper: Paper) -> dict[str, str | int | bool]:
     }
 
 
-def chunk_paper(paper: Paper) -> list[TextNode]:
-    """One node per chunk; every chunk starts with the title so it stands on its own."""
+def chunk_paper(paper: Paper, overlap: int) -> list[TextNode]:
+    """One node per chunk (`overlap` word pieces shared by neighbours); every chunk starts with the title."""
     heading = paper.title + "\n\n"
     budget = MAX_TOKENS - _SPECIAL_TOKENS - count_tokens(heading)
     if count_tokens(paper.abstract) <= budget:
         pieces = [paper.abstract]
     else:
-        pieces = _splitter(budget).split_text(paper.abstract)
+        pieces = _splitter(budget, overlap).split_text(paper.abstract)
     metadata = chunk_metadata(paper)
     return [
         TextNode(

@@ -1,24 +1,26 @@
-"""`rag` command line: ingest, search, ask, ui, eval, llm, stats."""
+"""`rag` command line: ingest, search, ask, eval, ui, llm, stats, settings.
+
+Every command takes `--preset NAME` and `--set section.field=value` (repeatable) on top of the
+environment; `rag settings` shows the effective values and where each came from. A `RagError` is printed
+as one clear message (exit 2); anything else is a bug and surfaces as one.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from rag import config
-from rag.ingest import IngestError
-from rag.llm.client import LLMEndpointError
-from rag.llm.model_files import ModelFileError
-from rag.parsing import CorpusFormatError
+from rag.errors import InputError, RagError
+from rag.settings import Settings, available_presets, env_name, field_descriptions, flatten_paths, parse_assignments
 
 if TYPE_CHECKING:
     from evals.judge import Judge
@@ -27,27 +29,41 @@ if TYPE_CHECKING:
 err_console = Console(stderr=True)
 out_console = Console()
 
-# Errors a user can act on: printed as one clear message, never as a traceback.
-USER_ERRORS = (
-    IngestError,
-    CorpusFormatError,
-    LLMEndpointError,
-    ModelFileError,
-    FileNotFoundError,
-    ValueError,
-    ConnectionError,
-    RuntimeError,
-)
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """The environment and preset, then `--set`, then the command's own options (`--index-dir`, `-k`, ...)."""
+    overrides = parse_assignments(args.set)
+    for option, path in (
+        ("index_dir", "index.dir"),
+        ("backend", "generation.backend"),
+        ("papers", "evidence.papers"),
+        ("mode", "retrieval.mode"),
+        ("host", "ui.host"),
+        ("port", "ui.port"),
+    ):
+        if getattr(args, option, None) is not None:
+            overrides[path] = getattr(args, option)
+    return Settings.load(args.preset, overrides)
 
 
-def _add_index_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index-dir", help="index directory (default: $RAG_INDEX_DIR or the per-user data dir)")
+def _generator_names() -> list[str]:
+    from rag.generate import GENERATORS
+
+    return GENERATORS.names()
+
+
+def _retriever_names() -> list[str]:
+    from rag.retrieve import RETRIEVERS
+
+    return RETRIEVERS.names()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from rag.ingest import ingest
 
-    report = ingest(args.paths or None, args.index_dir, show_progress=sys.stderr.isatty() and not args.json)
+    report = ingest(
+        args.paths or None, settings=load_settings(args), show_progress=sys.stderr.isatty() and not args.json
+    )
     if args.json:
         print(report.model_dump_json(indent=2))
     else:
@@ -65,11 +81,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = search(
         args.query,
         k=args.k,
-        index_dir=args.index_dir,
+        settings=load_settings(args),
         year_from=args.year_from,
         year_to=args.year_to,
         has_code=args.has_code,
-        mode=args.mode,
     )
     if args.json:
         print(json.dumps([hit.summary() for hit in hits], indent=2, ensure_ascii=False))
@@ -85,11 +100,12 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from rag.errors import IndexNotFoundError
     from rag.state import IndexFiles, state_summary
 
-    files = IndexFiles(config.index_dir(args.index_dir))
+    files = IndexFiles(load_settings(args).index_dir)
     if not files.exists():
-        raise FileNotFoundError(f"no index in {files.root}; run `rag ingest` first")
+        raise IndexNotFoundError(f"no index in {files.root}; run `rag ingest` first")
     summary = {"index_dir": str(files.root), **state_summary(files.load_state())}
     print(json.dumps(summary, indent=2))
     return 0
@@ -113,32 +129,35 @@ def _print_answer(answer: Answer) -> None:
     out_console.print(f"[dim]retrieve {t.retrieve_s:.2f}s · first token {first} · total {t.total_s:.1f}s")
 
 
+def _history_argument(raw: str | None) -> list[Any]:
+    if not raw:
+        return []
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InputError(f"--history is not valid JSON ({err.msg} at character {err.pos})") from None
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer_types import Answer
-    from rag.ask import ask_stream
+    from rag.pipeline import Pipeline
     from rag.retrieve import SearchFilters
 
-    history = json.loads(args.history) if args.history else []
     filters = SearchFilters(year_from=args.year_from, year_to=args.year_to, has_code=args.has_code)
-    stream = ask_stream(
-        args.question, history, backend=args.backend, k=args.k, index_dir=args.index_dir, filters=filters
-    )
-    answer = None
-    for item in stream:
-        if isinstance(item, Answer):
-            answer = item
-        elif not args.json and sys.stdout.isatty():
-            out_console.print(item, end="", highlight=False, markup=False)
+    stream = Pipeline(load_settings(args)).stream(args.question, _history_argument(args.history), filters)
+    live = not args.json and sys.stdout.isatty()
+    for piece in stream:
+        if live:
+            out_console.print(piece, end="", highlight=False, markup=False)
     if args.json:
-        print(answer.to_json())
+        print(stream.answer.to_json())
     else:
-        if sys.stdout.isatty():
+        if live:
             out_console.print()
-        _print_answer(answer)
+        _print_answer(stream.answer)
     return 0
 
 
-def _judge(args: argparse.Namespace) -> Judge:
+def _judge(args: argparse.Namespace, settings: Settings) -> Judge:
     from evals.judge import LLMJudge, OfflineJudge
     from rag.llm.client import LLMClient
 
@@ -148,11 +167,8 @@ def _judge(args: argparse.Namespace) -> Judge:
         from rag.llm.local_server import ensure_server
         from rag.llm.model_files import MODEL_NAME
 
-        return LLMJudge(LLMClient(base_url=ensure_server() + "/v1", model=MODEL_NAME))
-    base_url = args.judge_url or os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
-    return LLMJudge(
-        LLMClient(base_url=base_url, model=args.judge_model, api_key=os.environ.get("OPENAI_API_KEY") or "not-needed")
-    )
+        return LLMJudge(LLMClient.from_settings(settings.llm, ensure_server(settings) + "/v1", MODEL_NAME))
+    return LLMJudge(LLMClient.from_settings(settings.llm, args.judge_url, args.judge_model))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -166,22 +182,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         out_console.print(f"[dim]written to {target}")
         return 0
     if not args.questions:
-        raise ValueError("give a questions file (JSONL), or --compare DIR_A DIR_B")
+        raise InputError("give a questions file (JSONL), or --compare DIR_A DIR_B")
     from evals.harness import run_eval
     from evals.report import PER_TYPE
-    from rag.llm.backends import resolve_backend
+    from rag.generate import resolve_backend
 
-    backend = resolve_backend(args.backend)
-    out = args.out or f"eval-runs/{backend}-{time.strftime('%Y%m%d-%H%M%S')}"
+    settings = load_settings(args)
+    settings = settings.with_overrides({"generation.backend": resolve_backend(settings)})
+    out = args.out or f"eval-runs/{settings.generation.backend}-{time.strftime('%Y%m%d-%H%M%S')}"
     metrics = run_eval(
         args.questions,
         out,
-        backend=backend,
-        k=args.k,
+        settings=settings,
         workers=args.workers,
         limit=args.limit,
-        index_dir=args.index_dir,
-        judge=_judge(args),
+        judge=_judge(args, settings),
         show_progress=sys.stderr.isatty(),
     )
     overall = metrics["overall"]
@@ -194,57 +209,113 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     from ui.app import launch
 
+    settings = load_settings(args)
     if args.ingest:
         from rag.ingest import ingest
 
-        ingest(None, args.index_dir, show_progress=sys.stderr.isatty())
-    print(f"paper-rag chat on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
-    launch(args.host, args.port, args.index_dir)
+        ingest(None, settings=settings, show_progress=sys.stderr.isatty())
+    print(f"paper-rag chat on http://{settings.ui.host}:{settings.ui.port}  (Ctrl+C to stop)", flush=True)
+    launch(settings)
     return 0
 
 
 def cmd_llm(args: argparse.Namespace) -> int:
     from rag.llm.local_server import ensure_server, running_server, stop_server
 
+    settings = load_settings(args)
     if args.action == "start":
-        print(ensure_server())
+        print(ensure_server(settings))
     elif args.action == "stop":
-        print("stopped" if stop_server() else "not running")
+        print("stopped" if stop_server(settings) else "not running")
     else:
-        state = running_server()
+        state = running_server(settings)
         print(json.dumps(state or {"running": False}, indent=2))
     return 0
 
 
+def settings_report(settings: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Every field with its value, origin, environment variable and description (`rag settings --json`)."""
+    values = flatten_paths(settings.public_dict())
+    origins = settings.origins(overrides)
+    descriptions = field_descriptions()
+    return {
+        "preset": settings.preset,
+        "presets": available_presets(),
+        "fingerprint": settings.fingerprint(),
+        "fields": {
+            path: {
+                "value": value,
+                "origin": origins[path],
+                "env": env_name(path) if path != "preset" else "RAG_PRESET",
+                "description": descriptions.get(path, ""),
+            }
+            for path, value in values.items()
+        },
+    }
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    overrides = parse_assignments(args.set)
+    report = settings_report(Settings.load(args.preset, overrides), overrides)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    table = Table(title=f"settings (preset {report['preset']}, fingerprint {report['fingerprint']})")
+    for column in ("field", "value", "from", "meaning"):
+        table.add_column(column, overflow="fold")
+    for path, field in report["fields"].items():
+        table.add_row(path, json.dumps(field["value"]), field["origin"], field["description"])
+    out_console.print(table)
+    out_console.print(f"[dim]presets: {', '.join(report['presets'])}; override any field with RAG_<SECTION>__<FIELD>")
+    return 0
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--preset", help=f"settings preset ({', '.join(available_presets())}); default $RAG_PRESET")
+    common.add_argument(
+        "--set",
+        action="append",
+        metavar="SECTION.FIELD=VALUE",
+        help="override one setting, e.g. --set retrieval.dense_weight=0.7 (repeatable; see `rag settings`)",
+    )
+    return common
+
+
+def _add_index_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index-dir", help="index directory (setting index.dir; default: the per-user data dir)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
     parser = argparse.ArgumentParser(prog="rag", description="Cited question answering over paper abstracts.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="index paper files (default: the bundled corpus)")
+    p = sub.add_parser("ingest", parents=[common], help="index paper files (default: the bundled corpus)")
     p.add_argument("paths", nargs="*", help="dump .txt, .jsonl/.json papers or arXiv metadata files, or folders")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_index_dir(p)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("search", help="rank papers for a question")
+    p = sub.add_parser("search", parents=[common], help="rank papers for a question")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=10, help="number of papers (default 10)")
+    p.add_argument("-k", type=int, help="number of papers (setting retrieval.k, default 10)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.add_argument("--year-from", type=int)
     p.add_argument("--year-to", type=int)
     p.add_argument("--has-code", action="store_true", help="only papers with a code link")
-    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    p.add_argument("--mode", choices=_retriever_names(), help="retriever (setting retrieval.mode, default hybrid)")
     _add_index_dir(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", help="answer a question with verified citations")
+    p = sub.add_parser("ask", parents=[common], help="answer a question with verified citations")
     p.add_argument("question")
     p.add_argument(
         "--backend",
-        choices=("local", "openai", "extractive"),
-        help="default: $RAG_BACKEND, else local if the model is installed, else extractive",
+        choices=_generator_names(),
+        help="setting generation.backend; default: local if the model is installed, else extractive",
     )
-    p.add_argument("-k", type=int, default=5, help="papers to draw evidence from (default 5)")
+    p.add_argument("-k", dest="papers", type=int, help="papers to draw evidence from (setting evidence.papers)")
     p.add_argument("--history", help='JSON list of earlier turns: [{"role": "user", "content": "..."}, ...]')
     p.add_argument("--json", action="store_true", help="print the answer object as JSON")
     p.add_argument("--year-from", type=int)
@@ -253,10 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_dir(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="batch-evaluate a question set, or compare two runs")
+    p = sub.add_parser("eval", parents=[common], help="batch-evaluate a question set, or compare two runs")
     p.add_argument("questions", nargs="?", help="question file (JSONL)")
-    p.add_argument("--backend", choices=("local", "openai", "extractive"))
-    p.add_argument("--k", type=int, default=5, help="papers per question (default 5)")
+    p.add_argument("--backend", choices=_generator_names())
+    p.add_argument("--k", dest="papers", type=int, help="papers per question (setting evidence.papers)")
     p.add_argument("--out", help="output folder (default eval-runs/BACKEND-TIMESTAMP); reruns resume it")
     p.add_argument("--workers", type=int, default=1, help="questions answered in parallel (default 1)")
     p.add_argument("--limit", type=int, help="only the first N questions")
@@ -264,25 +335,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--judge-model",
         help="LLM judge model (OpenAI-compatible; 'local' = the embedded model); default: the offline lexical judge",
     )
-    p.add_argument("--judge-url", help="judge endpoint base URL (default $OPENAI_BASE_URL)")
+    p.add_argument("--judge-url", help="judge endpoint base URL (default: setting llm.base_url)")
     p.add_argument("--compare", nargs=2, metavar=("DIR_A", "DIR_B"), help="compare two eval output folders")
     _add_index_dir(p)
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("ui", help="start the chat web page")
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=7860)
+    p = sub.add_parser("ui", parents=[common], help="start the chat web page")
+    p.add_argument("--host", help="interface to bind (setting ui.host, default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, help="setting ui.port (default 7860)")
     p.add_argument("--ingest", action="store_true", help="ingest the bundled corpus first if needed")
     _add_index_dir(p)
     p.set_defaults(func=cmd_ui)
 
-    p = sub.add_parser("llm", help="manage the embedded model's server")
+    p = sub.add_parser("llm", parents=[common], help="manage the embedded model's server")
     p.add_argument("action", choices=("start", "stop", "status"))
     p.set_defaults(func=cmd_llm)
 
-    p = sub.add_parser("stats", help="show what the index holds")
+    p = sub.add_parser("stats", parents=[common], help="show what the index holds")
     _add_index_dir(p)
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("settings", parents=[common], help="show every setting, its value and where it came from")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_settings)
     return parser
 
 
@@ -290,8 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except USER_ERRORS as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+    except RagError as err:
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted; the index stays usable and the next ingest completes it")

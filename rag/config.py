@@ -1,7 +1,13 @@
-"""Where things live and which services to use, from the environment with sensible defaults."""
+"""Process-wide safe defaults for third-party libraries, and where the bundled resources are.
+
+Tunable values live in `rag.settings.Settings`; this module only (1) switches off telemetry and hub
+downloads before any of those libraries is imported and (2) locates the prompts and the bundled corpus,
+which sit at the repository's top level in a checkout and inside the package in an installed wheel.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -11,47 +17,35 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+CORPUS_SUFFIXES = {".txt", ".jsonl", ".json"}
+
 
 def _bundled_tiktoken_cache() -> str | None:
     """llama-index-core ships the cl100k/o200k encodings; point tiktoken there instead of the web."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("llama_index.core")
+    spec = importlib.util.find_spec("llama_index")
     if spec is None or not spec.submodule_search_locations:
         return None
-    cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
-    return str(cache) if cache.is_dir() else None
+    for location in spec.submodule_search_locations:
+        cache = Path(location) / "core" / "_static" / "tiktoken_cache"
+        if cache.is_dir():
+            return str(cache)
+    return None
 
 
 if (_tiktoken_cache := _bundled_tiktoken_cache()) is not None:
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", _tiktoken_cache)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CORPUS = PROJECT_ROOT / "data"
-CORPUS_SUFFIXES = {".txt", ".jsonl", ".json"}
+
+def _resource_dir(packaged: str, in_checkout: str) -> Path:
+    """`rag/<packaged>` in an installed wheel (see pyproject's package-dir), else the checkout's folder."""
+    installed = PACKAGE_DIR / packaged
+    return installed if installed.is_dir() else PROJECT_ROOT / in_checkout
 
 
-def data_home() -> Path:
-    """Per-user data directory (index, model cache, feedback); `RAG_DATA_DIR` overrides it."""
-    if env := os.environ.get("RAG_DATA_DIR"):
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "paper-rag"
-
-
-def index_dir(explicit: str | Path | None = None) -> Path:
-    """The index directory: the explicit argument, else `RAG_INDEX_DIR`, else under `data_home()`."""
-    chosen = explicit or os.environ.get("RAG_INDEX_DIR") or data_home() / "index"
-    return Path(chosen).expanduser().resolve()
-
-
-def chroma_url() -> str | None:
-    """A Chroma server URL (`chroma run`) to use instead of the embedded client."""
-    return os.environ.get("RAG_CHROMA_URL") or None
-
-
-def collection_name() -> str:
-    return os.environ.get("RAG_COLLECTION", "paper_rag")
+PROMPTS_DIR = _resource_dir("bundled_prompts", "prompts")
+BUNDLED_CORPUS = _resource_dir("bundled_corpus", "data")
 
 
 def bundled_corpus_files() -> list[Path]:

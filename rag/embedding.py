@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,8 @@ import onnxruntime as ort
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 from tokenizers import Tokenizer
+
+from rag.settings import IndexSettings
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
@@ -76,7 +77,6 @@ class MiniLMEmbedding(BaseEmbedding):
     _session: ort.InferenceSession = PrivateAttr()
 
     def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("threads", int(os.environ.get("RAG_EMBED_THREADS", "0")))
         super().__init__(**kwargs)
         self._session = _session(self.threads)
 
@@ -121,3 +121,8 @@ class MiniLMEmbedding(BaseEmbedding):
 def model_fingerprint() -> str:
     """Identifies the embedding model file, so an index built with another model is detected."""
     return hashlib.sha256(f"{MODEL_NAME}:{_model_file().stat().st_size}".encode()).hexdigest()[:16]
+
+
+def embedder_for(index: IndexSettings) -> MiniLMEmbedding:
+    """The embedding model configured by `index.embed_threads` / `index.embed_batch_size`."""
+    return MiniLMEmbedding(threads=index.embed_threads, embed_batch_size=index.embed_batch_size)

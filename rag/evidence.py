@@ -7,21 +7,16 @@ evidence sentences instead of whole abstracts.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
-import threading
 
 import numpy as np
 import tiktoken
 
 from rag.answer_types import Source
-from rag.embedding import MiniLMEmbedding
-from rag.paper import Paper
 from rag.retrieve import SearchHit
-from rag.text import split_sentences
+from rag.sentences import SentenceIndex
+from rag.settings import EvidenceSettings
 
-EVIDENCE_TOKEN_BUDGET = 220
-MAX_SENTENCES_PER_PAPER = 2
 _MARKUP = re.compile(r"[<>]")
 # Sentences addressed to a language model rather than describing research: never evidence.
 _INSTRUCTION = re.compile(
@@ -45,45 +40,17 @@ def count_prompt_tokens(text: str) -> int:
     return len(token_encoder().encode(text))
 
 
-class SentenceIndex:
-    """Sentence splits and embeddings of abstracts, computed once per paper and kept."""
-
-    def __init__(self, embedder: MiniLMEmbedding) -> None:
-        self.embedder = embedder
-        self._cache: dict[str, tuple[list[str], np.ndarray]] = {}
-        self._lock = threading.Lock()  # eval workers and UI sessions share one index
-
-    def sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
-        with self._lock:
-            return self._sentences(papers)
-
-    @staticmethod
-    def _key(paper: Paper) -> str:
-        return f"{paper.paper_id}:{hashlib.sha1(paper.abstract.encode()).hexdigest()}"  # re-ingest safe
-
-    def _sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
-        missing = list({self._key(p): p for p in papers if self._key(p) not in self._cache}.values())
-        if missing:
-            split = {self._key(p): split_sentences(p.abstract) for p in missing}
-            flat = [s for p in missing for s in split[self._key(p)]]
-            vectors = self.embedder.embed(flat)
-            offset = 0
-            for paper in missing:
-                count = len(split[self._key(paper)])
-                self._cache[self._key(paper)] = (split[self._key(paper)], vectors[offset : offset + count])
-                offset += count
-        return {p.paper_id: self._cache[self._key(p)] for p in papers}
-
-
 def as_data(text: str) -> str:
     """Abstract text as inert data inside the <sources> wrapper: it can never close the wrapper."""
     return _MARKUP.sub(" ", text)
 
 
 def select_evidence(
-    question_vector: np.ndarray, hits: list[SearchHit], index: SentenceIndex, budget: int = EVIDENCE_TOKEN_BUDGET
+    question_vector: np.ndarray, hits: list[SearchHit], index: SentenceIndex, settings: EvidenceSettings
 ) -> list[Source]:
-    """Numbered sources (in retrieval order) with their best sentences, within `budget` prompt tokens."""
+    """Numbered sources (in retrieval order) with their best sentences: at most
+    `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens."""
+    budget = settings.token_budget
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
     candidates: list[tuple[float, int, int]] = []  # (score, paper position, sentence position)
@@ -93,7 +60,7 @@ def select_evidence(
             continue
         scores = vectors @ question_vector
         usable = [i for i in np.argsort(-scores) if not looks_like_instruction(sentences[i])]
-        for s_pos in usable[:MAX_SENTENCES_PER_PAPER]:
+        for s_pos in usable[: settings.max_sentences_per_paper]:
             candidates.append((float(scores[s_pos]), position, int(s_pos)))
     chosen: dict[int, list[tuple[int, float]]] = {}
     used = 0

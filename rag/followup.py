@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+
+from rag.answer_types import Turn
 
 
-def last_user_turn(history: Sequence[dict[str, Any]]) -> str | None:
+def last_user_turn(history: Sequence[Turn]) -> str | None:
     for turn in reversed(history):
-        if turn.get("role") == "user" and str(turn.get("content", "")).strip():
-            return str(turn["content"]).strip()
+        if turn.role == "user" and turn.content.strip():
+            return turn.content.strip()
     return None
 
 
-def heuristic_standalone(question: str, history: Sequence[dict[str, Any]]) -> str:
+def heuristic_standalone(question: str, history: Sequence[Turn]) -> str:
     """Prefix the follow-up with the previous user question, which names what "it"/"they" refer to.
 
     Retrieval is lexical+dense, so carrying the previous question's terms is what resolves the

@@ -21,15 +21,17 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rag import config
 from rag.chunking import SCHEMA_VERSION, chunk_paper
 from rag.dedup import deduplicate
-from rag.embedding import MiniLMEmbedding, model_fingerprint
+from rag.embedding import embedder_for, model_fingerprint
+from rag.errors import IndexNotFoundError, RagError
 from rag.paper import Paper
 from rag.parsing import CorpusFormatError, parse_file
-from rag.sparse import SparseIndex, paper_text
+from rag.settings import Settings
+from rag.sparse import SparseIndex
 from rag.state import IndexedPaper, IndexFiles, IndexState, SourceFile, Sources, file_sha256
 from rag.store import open_collection, reset_collection, vector_store
 
 
-class IngestError(ValueError):
+class IngestError(RagError, ValueError):
     """Some input files were rejected; nothing was written."""
 
     def __init__(self, errors: list[CorpusFormatError]) -> None:
@@ -61,7 +63,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise FileNotFoundError(f"no such file or directory: {path}")
+            raise IndexNotFoundError(f"no such file or directory: {path}")
     return [f.resolve() for f in files]
 
 
@@ -102,16 +104,17 @@ def _progress(enabled: bool) -> Progress:
 class _Indexer:
     """Commits batches of papers to Chroma and to `papers.json`."""
 
-    def __init__(self, files: IndexFiles, state: IndexState) -> None:
+    def __init__(self, files: IndexFiles, state: IndexState, settings: Settings) -> None:
         self.files = files
         self.state = state
-        self.collection = open_collection(files.root)
+        self.settings = settings
+        self.collection = open_collection(settings.index, files.root)
         self.store = vector_store(self.collection)
-        self.embedder = MiniLMEmbedding()
+        self.embedder = embedder_for(settings.index)
 
     def clear(self) -> None:
         """Drop every chunk (vectors of another embedding model must not be mixed with ours)."""
-        self.collection = reset_collection(self.files.root)
+        self.collection = reset_collection(self.settings.index, self.files.root)
         self.store = vector_store(self.collection)
         self.files.save_state(self.state)
 
@@ -146,8 +149,8 @@ def _needs_indexing(state: IndexState, paper: Paper) -> bool:
     return indexed is None or indexed.content_hash != paper.content_hash()
 
 
-def _chunk_batch(papers: list[Paper]) -> list[TextNode]:
-    return [node for paper in papers for node in chunk_paper(paper)]
+def _chunk_batch(papers: list[Paper], overlap: int) -> list[TextNode]:
+    return [node for paper in papers for node in chunk_paper(paper, overlap)]
 
 
 def _index_pipelined(
@@ -169,12 +172,13 @@ def _index_pipelined(
     started = time.perf_counter()
     chunks = done = 0
     with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "committer") as committer:
-        next_nodes: Future[list[TextNode]] = chunker.submit(_chunk_batch, batches[0])
+        overlap = indexer.settings.index.chunk_overlap
+        next_nodes: Future[list[TextNode]] = chunker.submit(_chunk_batch, batches[0], overlap)
         commits: list[Future[int]] = []
         for i, batch in enumerate(batches):
             nodes = next_nodes.result()
             if i + 1 < len(batches):
-                next_nodes = chunker.submit(_chunk_batch, batches[i + 1])
+                next_nodes = chunker.submit(_chunk_batch, batches[i + 1], overlap)
             indexer.embed(nodes)
             commits.append(committer.submit(indexer.commit_batch, batch, nodes))
             for finished in (c for c in commits if c.done()):
@@ -191,25 +195,23 @@ def _index_pipelined(
     return chunks
 
 
-def rebuild_sparse(files: IndexFiles, state: IndexState) -> SparseIndex:
-    ids = sorted(state.papers)
-    texts = [paper_text(state.papers[i].paper.title, state.papers[i].paper.abstract) for i in ids]
-    sparse = SparseIndex.build(ids, texts, state.stamp())
-    sparse.save(files.bm25_dir)
-    return sparse
-
-
 def ingest(
     paths: Sequence[str | Path] | None = None,
     index_dir: str | Path | None = None,
     *,
+    settings: Settings | None = None,
     show_progress: bool = False,
-    batch_size: int = 64,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """Index `paths` (files or directories; default: the bundled corpus) into `index_dir`."""
+    """Index `paths` (files or directories; default: the bundled corpus) into `index_dir`.
+
+    `settings` (default: `Settings.load()`) gives the index location, embedding threads, batch size and
+    chunk overlap; `index_dir` overrides `settings.index.dir`.
+    """
     started = time.perf_counter()
-    files = IndexFiles(config.index_dir(index_dir))
+    settings = (settings or Settings.load()).with_overrides({"index.dir": index_dir})
+    batch_size = settings.index.ingest_batch_size
+    files = IndexFiles(settings.index_dir)
     inputs = expand_paths(paths) if paths else config.bundled_corpus_files()
     with files.write_lock():
         sources, parsed = _read_sources(inputs, files.load_sources())
@@ -217,7 +219,7 @@ def ingest(
         files.save_sources(sources)
 
         state = files.load_state()
-        fingerprint = f"{model_fingerprint()}-schema{SCHEMA_VERSION}"
+        fingerprint = f"{model_fingerprint()}-schema{SCHEMA_VERSION}-overlap{settings.index.chunk_overlap}"
         rebuild = state.embedding_model != fingerprint  # new index, or vectors from another model
         if rebuild:
             state = IndexState(embedding_model=fingerprint)
@@ -228,7 +230,7 @@ def ingest(
 
         chunks = 0
         if rebuild or stale or pending:
-            indexer = _Indexer(files, state)
+            indexer = _Indexer(files, state, settings)
             if rebuild:
                 indexer.clear()
             indexer.remove(stale)
@@ -238,7 +240,9 @@ def ingest(
             files.save_state(state)
         sparse = SparseIndex.load(files.bm25_dir)
         if sparse is None or sparse.stamp != state.stamp():
-            rebuild_sparse(files, state)
+            SparseIndex.from_papers({pid: e.paper for pid, e in state.papers.items()}, state.stamp()).save(
+                files.bm25_dir
+            )
 
     return IngestReport(
         index_dir=str(files.root),

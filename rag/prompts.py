@@ -1,12 +1,10 @@
-"""Prompt templates live as text files in `prompts/`; this module only loads and fills them."""
+"""Prompt templates live as text files in `prompts/` (shipped in the wheel); this module only loads and fills them."""
 
 from __future__ import annotations
 
 import functools
 
-from rag.config import PROJECT_ROOT
-
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+from rag.config import PROMPTS_DIR
 
 
 @functools.cache

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
+
+from rag.paper import Paper
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -32,6 +35,12 @@ class SparseIndex:
             tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
             retriever.index(tokens, show_progress=False)
         return cls(retriever, paper_ids, stamp)
+
+    @classmethod
+    def from_papers(cls, papers: Mapping[str, Paper], stamp: str) -> SparseIndex:
+        """The index of `papers` (paper id -> paper), rows in paper-id order."""
+        ids = sorted(papers)
+        return cls.build(ids, [paper_text(papers[i].title, papers[i].abstract) for i in ids], stamp)
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder, then swap it in, so a reader never sees half an index."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from rag.errors import IndexBusyError
 from rag.paper import Paper
 
 FORMAT_VERSION = 1
@@ -100,7 +101,7 @@ class IndexFiles:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise RuntimeError(f"another ingest is writing to {self.root}; try again when it ends") from None
+                raise IndexBusyError(f"another ingest is writing to {self.root}; try again when it ends") from None
             try:
                 yield
             finally:

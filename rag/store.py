@@ -9,7 +9,8 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from rag import config
+from rag.errors import StoreUnavailableError
+from rag.settings import IndexSettings
 
 
 def _settings() -> ChromaSettings:
@@ -17,8 +18,9 @@ def _settings() -> ChromaSettings:
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
-def chroma_client(index_dir: Path) -> chromadb.api.ClientAPI:
-    url = config.chroma_url()
+def chroma_client(index: IndexSettings, index_dir: Path) -> chromadb.api.ClientAPI:
+    """`index.chroma_url`'s server if set, else the embedded client in INDEX_DIR/chroma."""
+    url = index.chroma_url
     if url is None:
         return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=_settings())
     parsed = urlparse(url if "://" in url else f"http://{url}")
@@ -30,24 +32,24 @@ def chroma_client(index_dir: Path) -> chromadb.api.ClientAPI:
             settings=_settings(),
         )
     except Exception as err:  # chromadb raises bare ValueError/ConnectionError variants
-        raise ConnectionError(f"cannot reach the Chroma server at {url}: {err}") from err
+        raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {err}") from err
 
 
-def open_collection(index_dir: Path) -> chromadb.Collection:
+def open_collection(index: IndexSettings, index_dir: Path) -> chromadb.Collection:
     # Embeddings are always supplied by us: embedding_function=None keeps Chroma from loading
     # (and downloading) its default model.
-    return chroma_client(index_dir).get_or_create_collection(
-        name=config.collection_name(),
+    return chroma_client(index, index_dir).get_or_create_collection(
+        name=index.collection,
         embedding_function=None,
         metadata={"hnsw:space": "cosine"},
     )
 
 
-def reset_collection(index_dir: Path) -> chromadb.Collection:
-    client = chroma_client(index_dir)
-    if config.collection_name() in [c.name for c in client.list_collections()]:
-        client.delete_collection(config.collection_name())
-    return open_collection(index_dir)
+def reset_collection(index: IndexSettings, index_dir: Path) -> chromadb.Collection:
+    client = chroma_client(index, index_dir)
+    if index.collection in [c.name for c in client.list_collections()]:
+        client.delete_collection(index.collection)
+    return open_collection(index, index_dir)
 
 
 def vector_store(collection: chromadb.Collection) -> ChromaVectorStore:

@@ -1,28 +1,30 @@
 """Check every answer sentence against the abstracts it cites; repair, drop or mark what fails.
 
-A citation survives only if it points at one of the retrieved sources *and* that source's abstract
-supports the sentence: the best-matching abstract sentence is semantically close (embedding cosine) and
-every number in the answer sentence also appears in the source. A sentence whose citations fail is
-re-attached to another source that does support it; if none does, it is kept but marked unsupported. A
-citation that passes but is clearly weaker than another source's support is replaced by that source.
+`Verifier` is the interface (registered by name in `VERIFIERS`, chosen by `verification.verifier`);
+`EmbeddingVerifier` (`embedding`) is the first implementation. A citation survives only if it points at
+one of the retrieved sources *and* that source's abstract supports the sentence: the best-matching
+abstract sentence is semantically close (embedding cosine) and every number in the answer sentence also
+appears in the source. A sentence whose citations fail is re-attached to another source that does
+support it; if none does, it is kept but marked unsupported. A citation that passes but is clearly
+weaker than another source's support is replaced by that source.
 """
 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
-from rag.evidence import SentenceIndex
 from rag.paper import Paper
+from rag.registry import Registry
+from rag.sentences import SentenceIndex
+from rag.settings import VerificationSettings
 from rag.text import numbers_in, split_sentences
 
-SUPPORT_THRESHOLD = 0.6
-# A cited source must also be nearly as good as the best one: a sentence copied from [1] but cited to a
-# merely related [2] is re-attached to [1].
-BEST_SOURCE_MARGIN = 0.1
 # [1] [1, 2] [1][2] [1-3] (1) (1, 2) [Source 1]
 _MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\]|\((\d+(?:\s*[,;]\s*\d+)*)\)", re.IGNORECASE)
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)", re.IGNORECASE)
@@ -60,10 +62,39 @@ def parse_cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
     return list(parsed.values())
 
 
-class Verifier:
-    def __init__(self, embedder: MiniLMEmbedding, sentence_index: SentenceIndex) -> None:
+class Verification(NamedTuple):
+    sentences: list[AnswerSentence]
+    dropped: int  # citations removed (outside the sources, or not supporting their sentence)
+
+
+class Verifier(ABC):
+    """Checks a generated answer's sentences against the sources; registered in `VERIFIERS` by `name`."""
+
+    name: ClassVar[str]
+
+    def __init__(
+        self, settings: VerificationSettings, embedder: MiniLMEmbedding, sentence_index: SentenceIndex
+    ) -> None:
+        self.settings = settings
         self.embedder = embedder
         self.sentence_index = sentence_index
+
+    @abstractmethod
+    def verify(self, answer: str, sources: list[Source]) -> Verification:
+        """Verified sentences of `answer` (with `[n]` markers numbering `sources` from 1)."""
+
+
+VERIFIERS: Registry[type[Verifier]] = Registry("verifier")
+
+
+@VERIFIERS.register("embedding", "a cited abstract sentence with cosine >= support_threshold and every number")
+class EmbeddingVerifier(Verifier):
+    """Support = best cosine between the sentence and any sentence of the cited abstract, 0 if a number
+    of the sentence is missing from the source. A citation must reach `support_threshold` and be within
+    `best_source_margin` of the best source: a sentence copied from [1] but cited to a merely related [2]
+    is re-attached to [1]."""
+
+    name = "embedding"
 
     def _support_matrix(self, sentences: list[str], sources: list[Source]) -> np.ndarray:
         """support[i, j]: how well source j supports sentence i (0 when a number is not in the source)."""
@@ -81,26 +112,25 @@ class Verifier:
                 support[i, j] = cosines[i] if numbers_in(sentence) <= source_numbers else 0.0
         return support
 
-    def verify(self, answer: str, sources: list[Source]) -> tuple[list[AnswerSentence], int]:
-        """Verified sentences and the number of citations dropped (invalid or unsupporting)."""
+    def verify(self, answer: str, sources: list[Source]) -> Verification:
         parsed = parse_cited_sentences(answer)
         if not parsed or not sources:
-            return [AnswerSentence(text=t, citations=[], supported=False, support=0.0) for t, _ in parsed], sum(
-                len(c) for _, c in parsed
-            )
+            unsupported = [AnswerSentence(text=t, citations=[], supported=False, support=0.0) for t, _ in parsed]
+            return Verification(unsupported, sum(len(c) for _, c in parsed))
+        threshold, margin = self.settings.support_threshold, self.settings.best_source_margin
         support = self._support_matrix([t for t, _ in parsed], sources)
         verified, dropped = [], 0
         for i, (text, cited) in enumerate(parsed):
             valid = [n for n in cited if 1 <= n <= len(sources)]
             best = int(np.argmax(support[i]))
-            floor = max(SUPPORT_THRESHOLD, float(support[i, best]) - BEST_SOURCE_MARGIN)
+            floor = max(threshold, float(support[i, best]) - margin)
             kept = [n for n in valid if support[i, n - 1] >= floor]
             dropped += len(cited) - len(kept)
-            if not kept and support[i, best] >= SUPPORT_THRESHOLD:
+            if not kept and support[i, best] >= threshold:
                 kept = [best + 1]  # repaired: re-attached to the source that does support it
             score = max((float(support[i, n - 1]) for n in kept), default=float(support[i].max()))
             verified.append(AnswerSentence(text=text, citations=kept, supported=bool(kept), support=round(score, 4)))
-        return verified, dropped
+        return Verification(verified, dropped)
 
 
 def render_answer(sentences: list[AnswerSentence]) -> str:

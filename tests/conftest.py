@@ -96,9 +96,11 @@ def local_model_url():
     """The real embedded model behind its OpenAI-compatible server, started once per test session."""
     from rag.llm.local_server import ensure_server, stop_server
     from rag.llm.model_files import parts_installed
+    from rag.settings import Settings
 
     if not parts_installed():
         pytest.fail("the embedded model is not installed: `make test` installs it (make model)")
-    url = ensure_server()
+    settings = Settings.load()
+    url = ensure_server(settings)
     yield url
-    stop_server()
+    stop_server(settings)

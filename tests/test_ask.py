@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from rag.answer_types import Answer
-from rag.ask import ABSTENTION_TEXT, ask, ask_stream
 from rag.ingest import ingest
+from rag.pipeline import ABSTENTION_TEXT, ask, ask_stream
 from tests.fault_server import misbehaving_server
 
 MEMORY_QUESTION = "How can one train a model whose memory exceeds the GPUs of a single server?"
@@ -100,8 +100,16 @@ def test_bad_questions_get_clear_errors(bundled_index, question, message):
 
 
 def test_stream_yields_text_then_the_verified_answer(bundled_index):
-    items = list(ask_stream(MEMORY_QUESTION, backend="extractive", index_dir=bundled_index))
-    assert isinstance(items[-1], Answer) and all(isinstance(i, str) for i in items[:-1]) and len(items) >= 2
+    stream = ask_stream(MEMORY_QUESTION, backend="extractive", index_dir=bundled_index)
+    pieces = list(stream)
+    assert pieces and all(isinstance(p, str) for p in pieces)
+    assert isinstance(stream.answer, Answer) and stream.answer.draft == "".join(pieces)
+
+
+def test_reading_the_answer_first_finishes_the_stream(bundled_index):
+    stream = ask_stream(MEMORY_QUESTION, backend="extractive", index_dir=bundled_index)
+    assert not stream.answer.abstained
+    assert list(stream) == []  # nothing is left to iterate
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from pathlib import Path
 import chromadb
 import pytest
 
-from rag import config
 from rag.ingest import ingest
 from rag.retrieve import Searcher
+from rag.settings import Settings
 
 
 def _free_port() -> int:
@@ -57,9 +57,9 @@ def test_ingest_and_search_against_chroma_server(chroma_server, small_corpus, in
 
     port = int(chroma_server.rsplit(":", 1)[1])
     client = chromadb.HttpClient(host="127.0.0.1", port=port)
-    assert client.get_collection(config.collection_name()).count() == report.chunks_embedded
+    assert client.get_collection(Settings.load().index.collection).count() == report.chunks_embedded
 
-    hits = Searcher(index_dir).search("transformers on microcontrollers with little memory", k=3)
+    hits = Searcher(index_dir=index_dir).search("transformers on microcontrollers with little memory", k=3)
     assert hits[0].paper.title == "Tiny Transformers on Microcontrollers"
     assert hits[0].dense_score is not None  # the dense half really answered from the server
 

@@ -6,9 +6,10 @@ import pytest
 
 from rag.answer_types import Source
 from rag.embedding import MiniLMEmbedding
-from rag.evidence import SentenceIndex
+from rag.sentences import SentenceIndex
+from rag.settings import VerificationSettings
 from rag.text import numbers_in, split_sentences
-from rag.verify import Verifier, parse_cited_sentences, render_answer
+from rag.verify import EmbeddingVerifier, parse_cited_sentences, render_answer
 
 HARMONY = (
     "Current solutions that rely on virtualizing GPU memory incur excessive swapping overhead. "
@@ -36,9 +37,9 @@ def _source(n: int, title: str, abstract: str) -> Source:
 
 
 @pytest.fixture(scope="module")
-def verifier() -> Verifier:
+def verifier() -> EmbeddingVerifier:
     embedder = MiniLMEmbedding()
-    return Verifier(embedder, SentenceIndex(embedder))
+    return EmbeddingVerifier(VerificationSettings(), embedder, SentenceIndex(embedder))
 
 
 SOURCES = [_source(1, "Harmony", HARMONY), _source(2, "EfficientNet", EFFICIENTNET)]

@@ -12,6 +12,11 @@ import pytest
 from evals.harness import ANSWERS, run_eval
 from evals.questions import load_questions
 from evals.retrieval_eval import DEFAULT_QUESTIONS
+from rag.settings import Settings
+
+
+def _settings(index, k: int = 5) -> Settings:
+    return Settings.load(overrides={"index.dir": index, "generation.backend": "extractive", "evidence.papers": k})
 
 
 @pytest.fixture()
@@ -34,7 +39,7 @@ def _lines(folder) -> list[dict]:
 
 def test_run_writes_every_file_and_counts_errors(bundled_index, question_file, tmp_path):
     out = tmp_path / "run"
-    metrics = run_eval(question_file, out, index_dir=str(bundled_index), show_progress=False)
+    metrics = run_eval(question_file, out, settings=_settings(bundled_index), show_progress=False)
     for name in ("answers.jsonl", "metrics.json", "report.md", "report.html"):
         assert (out / name).stat().st_size > 0
     overall = metrics["overall"]
@@ -65,17 +70,17 @@ def test_run_writes_every_file_and_counts_errors(bundled_index, question_file, t
 
 def test_rerun_resumes_and_skips_finished_questions(bundled_index, question_file, tmp_path):
     out = tmp_path / "run"
-    run_eval(question_file, out, index_dir=str(bundled_index), limit=2, show_progress=False)
+    run_eval(question_file, out, settings=_settings(bundled_index), limit=2, show_progress=False)
     assert len(_lines(out)) == 2
-    run_eval(question_file, out, index_dir=str(bundled_index), show_progress=False)
+    run_eval(question_file, out, settings=_settings(bundled_index), show_progress=False)
     assert len(_lines(out)) == 5  # only the 3 unfinished ones were answered
-    run_eval(question_file, out, index_dir=str(bundled_index), show_progress=False)
+    run_eval(question_file, out, settings=_settings(bundled_index), show_progress=False)
     assert len(_lines(out)) == 6  # finished ones skipped; only the errored question is retried
 
 
 def test_compare_two_runs(bundled_index, question_file, tmp_path):
-    run_eval(question_file, tmp_path / "a", index_dir=str(bundled_index), k=5, show_progress=False)
-    run_eval(question_file, tmp_path / "b", index_dir=str(bundled_index), k=1, show_progress=False)
+    run_eval(question_file, tmp_path / "a", settings=_settings(bundled_index, k=5), show_progress=False)
+    run_eval(question_file, tmp_path / "b", settings=_settings(bundled_index, k=1), show_progress=False)
     env = {**os.environ, "RAG_INDEX_DIR": str(bundled_index)}
     result = subprocess.run(
         [sys.executable, "-m", "rag.cli", "eval", "--compare", str(tmp_path / "a"), str(tmp_path / "b")],
@@ -85,6 +90,7 @@ def test_compare_two_runs(bundled_index, question_file, tmp_path):
         check=True,
     )
     assert "| correctness |" in result.stdout and "B − A" in result.stdout and "Flipped questions" in result.stdout
+    assert "| evidence.papers | 5 | 1 |" in result.stdout  # the settings that differ are shown
     assert (tmp_path / "b" / "compare-vs-a.md").exists()
 
 

@@ -12,12 +12,13 @@ import pytest
 
 from rag.ingest import IngestError, ingest
 from rag.retrieve import Searcher
+from rag.settings import Settings
 from rag.state import IndexFiles
 from rag.store import open_collection
 
 
 def chroma_count(index_dir: Path) -> int:
-    return open_collection(index_dir).count()
+    return open_collection(Settings.load().index, index_dir).count()
 
 
 def test_first_ingest_then_unchanged_reingest_does_no_work(small_corpus, index_dir):
@@ -55,7 +56,7 @@ def test_changed_new_and_removed_papers(small_corpus, index_dir, tmp_path):
     titles = {p.paper.title for p in IndexFiles(index_dir).load_state().papers.values()}
     assert removed_title not in titles and "Quantum Annealing for Sparse Coding" in titles
 
-    searcher = Searcher(index_dir)
+    searcher = Searcher(index_dir=index_dir)
     hits = searcher.search("sourdough bread starter acidity", k=14)
     assert removed_title not in [h.paper.title for h in hits]
     top = searcher.search("quantum annealing sparse coding", k=1)[0]
@@ -110,7 +111,8 @@ CRASH_AFTER_TWO_BATCHES = textwrap.dedent(
             os._exit(9)  # a hard kill: no cleanup, no finally blocks
         return result
     module._Indexer.commit_batch = commit_then_die
-    module.ingest([sys.argv[1]], sys.argv[2], batch_size=4)
+    from rag.settings import Settings
+    module.ingest([sys.argv[1]], sys.argv[2], settings=Settings.load(overrides={"index.ingest_batch_size": 4}))
     """
 )
 
@@ -126,7 +128,7 @@ def test_interrupted_ingest_leaves_a_usable_index_and_the_next_run_completes_it(
     assert len(state.papers) == 8  # two committed batches of 4
 
     # Usable: search answers from the committed papers (BM25 is rebuilt in memory when stale).
-    hits = Searcher(index_dir).search("deep neural network training", k=20)
+    hits = Searcher(index_dir=index_dir).search("deep neural network training", k=20)
     assert hits and {h.paper.paper_id for h in hits} <= set(state.papers)
 
     resumed = ingest([small_corpus["folder"]], index_dir)

@@ -71,7 +71,7 @@ def test_hybrid_beats_or_matches_each_single_retriever(bundled_index):
     questions = load_questions(DEFAULT_QUESTIONS)
     assert len(questions) >= 40
     assert {q.type for q in questions} == {"lookup", "numeric", "multi", "unanswerable", "followup"}
-    results = evaluate(Searcher(bundled_index), questions)
+    results = evaluate(Searcher(index_dir=bundled_index), questions)
     hybrid, dense, bm25 = results["hybrid"], results["dense"], results["bm25"]
     for metric in ("recall@5", "mrr"):
         assert hybrid[metric] >= max(dense[metric], bm25[metric]), results

@@ -18,15 +18,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from rag import config
 from rag.answer_types import Answer
-from rag.ask import ask, ask_stream
-from rag.ingest import IngestError, ingest
-from rag.llm.backends import BACKENDS, default_backend, model_label
-from rag.llm.client import LLMEndpointError
-from rag.llm.model_files import ModelFileError
-from rag.parsing import CorpusFormatError
+from rag.errors import IndexNotFoundError, RagError
+from rag.generate import GENERATORS, resolve_backend
+from rag.ingest import ingest
+from rag.pipeline import Pipeline
 from rag.retrieve import SearchFilters, get_searcher
+from rag.settings import Settings
 from rag.state import IndexFiles, state_summary
 from ui.feedback import record_feedback
 from ui.render import (
@@ -46,7 +44,6 @@ EXAMPLES = [
     "What top-1 accuracy does EfficientNet-B7 reach on ImageNet?",
     "Which papers quantize trained networks without the original training data?",
 ]
-USER_ERRORS = (ValueError, LLMEndpointError, ModelFileError, RuntimeError, ConnectionError, FileNotFoundError)
 CSS = """
 .cite-chip{display:inline-block;padding:0 .35em;margin:0 .1em;border-radius:.6em;background:#e0ecff;color:#1a4fb4;
   font-size:.85em;text-decoration:none;cursor:pointer}
@@ -96,9 +93,14 @@ class Session:
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
 
-def _backend_choices() -> list[tuple[str, str]]:
-    labels = {"local": "local", "openai": "OpenAI-compatible", "extractive": "extractive (no LLM)"}
-    return [(f"{labels[b]} · {model_label(b)}" if b != "extractive" else labels[b], b) for b in BACKENDS]
+def backend_choices(settings: Settings) -> list[tuple[str, str]]:
+    """(label, name) of every registered generator, e.g. "local · qwen2.5-coder-1.5b-instruct-q4_k_m"."""
+    choices = []
+    for name in GENERATORS.names():
+        generator = GENERATORS.get(name)(settings)
+        shown = generator.label if generator.model == name else f"{generator.label} · {generator.model}"
+        choices.append((shown, name))
+    return choices
 
 
 def _filters(year_from: float | None, year_to: float | None, has_code: bool) -> SearchFilters:
@@ -116,8 +118,9 @@ def mark_stopped(chat: list) -> list:
     return chat
 
 
-def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
-    index_root = config.index_dir(index_dir)
+def build_app(settings: Settings) -> gr.Blocks:
+    """The chat page over `settings`' index; each request's settings are `settings` plus the session's choices."""
+    index_root = settings.index_dir
 
     def respond(
         message: str,
@@ -130,26 +133,18 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
         has_code: bool,
     ) -> Iterator[tuple]:
         chat = [*chat, {"role": "user", "content": esc(message)}]
-        settings = {"backend": backend, "k": int(k), "year_from": year_from, "year_to": year_to, "has_code": has_code}
+        chosen = {"backend": backend, "k": int(k), "year_from": year_from, "year_to": year_to, "has_code": has_code}
         yield [*chat, {"role": "assistant", "content": streaming_html("")}], "", session, gr.skip(), gr.skip()
-        text, final = "", None
+        text = ""
         try:
-            stream = ask_stream(
-                message,
-                session.history,
-                backend=backend,
-                k=int(k),
-                index_dir=index_root,
-                filters=_filters(year_from, year_to, has_code),
-            )
-            for item in stream:
-                if isinstance(item, Answer):
-                    final = item
-                else:
-                    text += item
-                    streaming = [*chat, {"role": "assistant", "content": streaming_html(text)}]
-                    yield streaming, "", session, gr.skip(), gr.skip()
-        except USER_ERRORS as err:
+            request = settings.with_overrides({"generation.backend": backend, "evidence.papers": int(k)})
+            stream = Pipeline(request).stream(message, session.history, _filters(year_from, year_to, has_code))
+            for piece in stream:
+                text += piece
+                streaming = [*chat, {"role": "assistant", "content": streaming_html(text)}]
+                yield streaming, "", session, gr.skip(), gr.skip()
+            final = stream.answer
+        except RagError as err:
             yield [*chat, {"role": "assistant", "content": error_html(str(err))}], "", session, gr.skip(), gr.skip()
             return
         turn = len(session.turns)
@@ -158,7 +153,7 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
             {"role": "user", "content": message},
             {"role": "assistant", "content": plain_answer_text(final)},
         ]
-        session.records[len(chat)] = {"question": message, "answer": final.model_dump(), "settings": settings}
+        session.records[len(chat)] = {"question": message, "answer": final.model_dump(), "settings": chosen}
         chat = [*chat, {"role": "assistant", "content": answer_html(final, turn)}]
         yield chat, "", session, sources_html(session.turns), export(session)
 
@@ -167,12 +162,12 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
         record = session.records.get(index)
         if record is None:
             return "Feedback is only stored for answers."
-        path = record_feedback(bool(data.liked), record)
+        path = record_feedback(settings.data_dir, bool(data.liked), record)
         return f"Thanks, feedback saved to {path}."
 
     def export(session: Session) -> str:
         """The conversation so far as Markdown; the export button always holds the current version."""
-        folder = config.data_home() / "exports"
+        folder = settings.data_dir / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"conversation-{session.session_id}.md"
         path.write_text(conversation_markdown(session.turns), encoding="utf-8")
@@ -182,7 +177,7 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
         return [], Session(), sources_html([]), "", None
 
     def corpus_rows(query: str) -> list[list[Any]]:
-        searcher = get_searcher(index_root)
+        searcher = get_searcher(settings)
         searcher.refresh()
         if query and query.strip():
             papers = [h.paper for h in searcher.search(query, k=50)]
@@ -204,8 +199,10 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
         path = Path(file if isinstance(file, str) else file.name)
         progress(0, desc="parsing")
         try:
-            report = ingest([path], index_root, on_progress=lambda done, total: progress(done / total, desc="indexing"))
-        except (IngestError, CorpusFormatError, FileNotFoundError, RuntimeError) as err:
+            report = ingest(
+                [path], settings=settings, on_progress=lambda done, total: progress(done / total, desc="indexing")
+            )
+        except RagError as err:
             return f"**Not indexed.** {esc(str(err))}", corpus_stats(), corpus_rows(query), None
         message = (
             f"Indexed **{esc(path.name)}**: {report.added} added, {report.updated} updated, "
@@ -218,7 +215,8 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
 
     def api_ask(question: str, backend: str = "extractive", k: int = 5) -> dict:
         """One question, no session: the verified answer object (for scripts and load tests)."""
-        return ask(question, backend=backend, k=int(k), index_dir=index_root).model_dump()
+        request = settings.with_overrides({"generation.backend": backend, "evidence.papers": int(k)})
+        return Pipeline(request).stream(question).answer.model_dump()
 
     with gr.Blocks(title="paper-rag", analytics_enabled=False, fill_height=True) as demo:
         session = gr.State(Session())
@@ -250,9 +248,16 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
                 feedback_status = gr.Markdown(elem_id="feedback-status")
                 with gr.Accordion("Settings", open=False, elem_id="settings"):
                     backend = gr.Dropdown(
-                        _backend_choices(), value=default_backend(), label="Backend", elem_id="backend"
+                        backend_choices(settings), value=resolve_backend(settings), label="Backend", elem_id="backend"
                     )
-                    k = gr.Slider(1, 10, value=5, step=1, label="Papers to draw evidence from", elem_id="k")
+                    k = gr.Slider(
+                        1,
+                        settings.ui.max_papers,
+                        value=min(settings.evidence.papers, settings.ui.max_papers),
+                        step=1,
+                        label="Papers to draw evidence from",
+                        elem_id="k",
+                    )
                     with gr.Row():
                         year_from = gr.Number(label="From year (0 = any)", precision=0, elem_id="year-from")
                         year_to = gr.Number(label="To year (0 = any)", precision=0, elem_id="year-to")
@@ -296,21 +301,20 @@ def build_app(index_dir: str | Path | None = None) -> gr.Blocks:
     return demo
 
 
-def launch(
-    host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, block: bool = True
-) -> gr.Blocks:
-    if not IndexFiles(config.index_dir(index_dir)).exists():
-        raise FileNotFoundError(f"no index in {config.index_dir(index_dir)}; run `rag ingest` first")
-    get_searcher(index_dir)  # load the model and index before the first visitor waits for it
-    if default_backend() == "local":  # load the LLM in the background: the page is usable meanwhile
+def launch(settings: Settings, block: bool = True) -> gr.Blocks:
+    """Serve the chat page on `settings.ui.host`:`settings.ui.port`."""
+    if not IndexFiles(settings.index_dir).exists():
+        raise IndexNotFoundError(f"no index in {settings.index_dir}; run `rag ingest` first")
+    get_searcher(settings)  # load the model and index before the first visitor waits for it
+    if resolve_backend(settings) == "local":  # load the LLM in the background: the page is usable meanwhile
         from rag.llm.local_server import ensure_server
 
-        threading.Thread(target=ensure_server, name="warm-llm", daemon=True).start()
-    demo = build_app(index_dir)
-    demo.queue(default_concurrency_limit=8)
+        threading.Thread(target=ensure_server, args=(settings,), name="warm-llm", daemon=True).start()
+    demo = build_app(settings)
+    demo.queue(default_concurrency_limit=settings.ui.concurrency_limit)
     demo.launch(
-        server_name=host,
-        server_port=port,
+        server_name=settings.ui.host,
+        server_port=settings.ui.port,
         share=False,
         inbrowser=False,
         show_error=False,

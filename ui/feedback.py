@@ -8,18 +8,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag import config
-
 _lock = threading.Lock()
 
 
-def feedback_file() -> Path:
-    return config.data_home() / "feedback.jsonl"
+def feedback_file(data_dir: Path) -> Path:
+    return data_dir / "feedback.jsonl"
 
 
-def record_feedback(liked: bool, turn: dict[str, Any]) -> Path:
+def record_feedback(data_dir: Path, liked: bool, turn: dict[str, Any]) -> Path:
     """Append one verdict with the question, answer, sources and settings it was given on."""
-    path = feedback_file()
+    path = feedback_file(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "liked": liked, **turn}
     with _lock, path.open("a", encoding="utf-8") as fh:

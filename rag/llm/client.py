@@ -7,18 +7,20 @@ the endpoint; it never hangs and never surfaces a traceback to the user.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import openai
 from openai import OpenAI
 
+from rag.errors import RagError
+from rag.settings import LLMSettings
+
 RETRYABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
 
 
-class LLMEndpointError(RuntimeError):
+class LLMEndpointError(RagError, RuntimeError):
     """The LLM endpoint could not produce an answer."""
 
 
@@ -33,10 +35,25 @@ class LLMClient:
     base_url: str
     model: str
     api_key: str = "not-needed"
-    timeout_s: float = field(default_factory=lambda: float(os.environ.get("RAG_LLM_TIMEOUT", "120")))
+    timeout_s: float = 120.0
     attempts: int = 3
     backoff_s: float = 0.5
     max_tokens: int = 160
+    temperature: float = 0.0
+
+    @classmethod
+    def from_settings(cls, llm: LLMSettings, base_url: str | None = None, model: str | None = None) -> LLMClient:
+        """A client with `llm`'s timeout, retries and sampling, for `base_url`/`model` (default: llm's own)."""
+        return cls(
+            base_url=base_url or llm.base_url,
+            model=model or llm.model,
+            api_key=llm.api_key.get_secret_value() if llm.api_key else "not-needed",
+            timeout_s=llm.timeout_s,
+            attempts=llm.attempts,
+            backoff_s=llm.backoff_s,
+            max_tokens=llm.max_tokens,
+            temperature=llm.temperature,
+        )
 
     def __post_init__(self) -> None:
         self._client = OpenAI(base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s, max_retries=0)
@@ -59,7 +76,7 @@ class LLMClient:
                     model=self.model,
                     messages=messages,
                     max_tokens=max_tokens or self.max_tokens,
-                    temperature=0.0,
+                    temperature=self.temperature,
                     stream=True,
                     stream_options={"include_usage": True},
                 )

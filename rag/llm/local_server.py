@@ -19,19 +19,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from rag import config
+from rag.llm.client import LLMEndpointError
 from rag.llm.model_files import MODEL_NAME, MODEL_SHA256, ensure_model
-
-STARTUP_TIMEOUT_S = 180
-
-
-def state_file() -> Path:
-    return config.data_home() / "llm-server.json"
+from rag.settings import Settings
 
 
-def default_threads() -> int:
-    # One thread by default: on 2 cores llama.cpp collapses under contention with the embedder at 2.
-    return int(os.environ.get("RAG_LLM_THREADS", "1"))
+def state_file(settings: Settings) -> Path:
+    return settings.data_dir / "llm-server.json"
 
 
 def _healthy(url: str, timeout: float = 2.0) -> bool:
@@ -56,8 +50,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def running_server() -> dict | None:
-    path = state_file()
+def running_server(settings: Settings) -> dict | None:
+    path = state_file(settings)
     if not path.exists():
         return None
     try:
@@ -68,15 +62,19 @@ def running_server() -> dict | None:
     return state if ok else None
 
 
-def ensure_server(threads: int | None = None) -> str:
-    """Base URL (`http://127.0.0.1:PORT`) of a healthy embedded-model server, starting one if needed."""
-    state_path = state_file()
+def ensure_server(settings: Settings) -> str:
+    """Base URL (`http://127.0.0.1:PORT`) of a healthy embedded-model server, starting one if needed.
+
+    Threads, context and parallel slots come from `settings.llm.local_*` (used when starting a server).
+    """
+    llm = settings.llm
+    state_path = state_file(settings)
     state_path.parent.mkdir(parents=True, exist_ok=True)
     with (state_path.parent / ".llm-server.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two processes asking at once start one server, not two
-        if state := running_server():
+        if state := running_server(settings):
             return state["url"]
-        model = ensure_model()
+        model = ensure_model(settings.data_dir)
         port = _free_port()
         log = (state_path.parent / "llm-server.log").open("ab")
         process = subprocess.Popen(
@@ -88,7 +86,11 @@ def ensure_server(threads: int | None = None) -> str:
                 "--port",
                 str(port),
                 "--threads",
-                str(threads or default_threads()),
+                str(llm.local_threads),
+                "--ctx",
+                str(llm.local_ctx),
+                "--parallel",
+                str(llm.local_parallel),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -96,12 +98,12 @@ def ensure_server(threads: int | None = None) -> str:
             start_new_session=True,
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + llm.local_startup_timeout_s
         while not _healthy(url, timeout=1.0):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 log_path = state_path.parent / "llm-server.log"
-                raise RuntimeError(f"the embedded model server did not start; see {log_path}")
+                raise LLMEndpointError(f"the embedded model server did not start; see {log_path}")
             time.sleep(0.25)
         state_path.write_text(
             json.dumps({"pid": process.pid, "url": url, "model": MODEL_NAME, "model_sha256": MODEL_SHA256})
@@ -109,8 +111,8 @@ def ensure_server(threads: int | None = None) -> str:
         return url
 
 
-def stop_server() -> bool:
-    path = state_file()
+def stop_server(settings: Settings) -> bool:
+    path = state_file(settings)
     if not path.exists():
         return False
     state = json.loads(path.read_text())

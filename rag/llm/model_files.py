@@ -11,7 +11,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from rag import config
+from rag.errors import RagError
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -19,7 +19,7 @@ MODEL_SIZE = 1_117_320_768
 PARTS = 22
 
 
-class ModelFileError(RuntimeError):
+class ModelFileError(RagError, RuntimeError):
     """The embedded model is missing, incomplete or not the pinned file."""
 
 
@@ -43,8 +43,8 @@ def parts_installed() -> bool:
         return False
 
 
-def cached_model_path() -> Path:
-    return config.data_home() / "models" / f"{MODEL_NAME}.gguf"
+def cached_model_path(data_dir: Path) -> Path:
+    return data_dir / "models" / f"{MODEL_NAME}.gguf"
 
 
 def sha256_of(path: Path) -> str:
@@ -70,9 +70,9 @@ def _verified(path: Path) -> bool:
     return True
 
 
-def ensure_model() -> Path:
-    """The verified GGUF file, assembled from the installed parts on first use."""
-    target = cached_model_path()
+def ensure_model(data_dir: Path) -> Path:
+    """The verified GGUF file in `data_dir`/models, assembled from the installed parts on first use."""
+    target = cached_model_path(data_dir)
     if _verified(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

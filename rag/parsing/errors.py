@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rag.errors import RagError
 
-class CorpusFormatError(ValueError):
+
+class CorpusFormatError(RagError, ValueError):
     """A file is not a recognisable paper dump; names the file and, where known, the line."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:

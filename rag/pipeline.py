@@ -1,0 +1,229 @@
+"""`ask()` / `ask_stream()`: retrieve, select evidence, decide answerability, generate, verify citations.
+
+The pipeline is assembled from `Settings`: the retriever (`retrieval.mode`), the generator
+(`generation.backend`) and the verifier (`verification.verifier`) are looked up in their registries.
+Answerability is decided from the evidence before generation (`rag.answerability`), never by the LLM:
+the small model always answers something.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator as PyGenerator
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from rag.answer_types import Answer, Source, Timings, Turn
+from rag.answerability import should_abstain
+from rag.errors import InputError
+from rag.evidence import count_prompt_tokens, select_evidence
+from rag.generate import Generator, extractive_answer, llm_messages, make_generator
+from rag.retrieve import Searcher, SearchFilters, get_searcher
+from rag.settings import Settings
+from rag.verify import VERIFIERS, Verifier, render_answer
+
+ABSTENTION_TEXT = "The collection does not answer this question. The nearest papers are listed as sources."
+FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
+_HISTORY = TypeAdapter(list[Turn])
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    question = (question or "").strip()
+    if not question:
+        raise InputError("empty question: type a question about the papers")
+    if len(question) > max_chars:
+        raise InputError(f"question too long ({len(question)} characters; at most {max_chars})")
+    return question
+
+
+def validate_history(history: Sequence[Turn | Mapping[str, Any]] | None) -> list[Turn]:
+    """Earlier turns as `Turn`s; anything else is an `InputError` that says what a turn looks like."""
+    if history is None:
+        return []
+    if isinstance(history, str | bytes | Mapping) or not isinstance(history, Sequence):
+        raise InputError('history must be a list of turns: [{"role": "user" | "assistant", "content": "..."}]')
+    try:
+        return _HISTORY.validate_python([t.model_dump() if isinstance(t, Turn) else t for t in history])
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            f'history[{where}]: {first["msg"]}; each turn is {{"role": "user" | "assistant", "content": "..."}}'
+        ) from None
+
+
+class AnswerStream:
+    """Iterate to get the answer text as it is generated; afterwards `.answer` is the verified `Answer`.
+
+    Reading `.answer` before the end finishes the stream first. `close()` stops generation (the LLM
+    connection is dropped) and leaves `.answer` unset.
+    """
+
+    def __init__(self, run: PyGenerator[str, None, Answer]) -> None:
+        self._run = run
+        self._answer: Answer | None = None
+        self._done = False
+
+    def __iter__(self) -> Iterator[str]:
+        while not self._done:
+            try:
+                piece = next(self._run)
+            except StopIteration as finished:
+                self._answer, self._done = finished.value, True
+                return
+            yield piece
+
+    @property
+    def answer(self) -> Answer:
+        for _ in self:
+            pass
+        if self._answer is None:
+            raise InputError("the answer stream was closed before it finished")
+        return self._answer
+
+    def close(self) -> None:
+        self._run.close()
+        self._done = True
+
+
+class Pipeline:
+    """One question-answering pipeline, assembled from `settings`."""
+
+    def __init__(self, settings: Settings, searcher: Searcher | None = None) -> None:
+        self.settings = settings
+        self.searcher = searcher or get_searcher(settings)
+        self.generator: Generator = make_generator(settings)
+        verifier_class = VERIFIERS.get(settings.verification.verifier)
+        self.verifier: Verifier = verifier_class(
+            settings.verification, self.searcher.embedder, self.searcher.sentence_index
+        )
+
+    def gather_evidence(self, question: str, query: str, filters: SearchFilters | None = None) -> list[Source]:
+        """Retrieve papers for the standalone `query` and pick their evidence sentences."""
+        hits = self.searcher.search(
+            query, k=self.settings.evidence.papers, filters=filters, retrieval=self.settings.retrieval
+        )
+        # Evidence is scored against both the standalone query and the follow-up as asked: retrieval already
+        # narrowed the papers to the referent, and the follow-up's own words say what is wanted of it.
+        embedder = self.searcher.embedder
+        vectors = embedder.embed([query, question] if query != question else [query])
+        question_vector = vectors.mean(axis=0)
+        question_vector /= np.linalg.norm(question_vector)
+        return select_evidence(question_vector, hits, self.searcher.sentence_index, self.settings.evidence)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn | Mapping[str, Any]] | None = None,
+        filters: SearchFilters | None = None,
+    ) -> AnswerStream:
+        question = validate_question(question, self.settings.generation.max_question_chars)
+        return AnswerStream(self._run(question, validate_history(history), filters))
+
+    def _run(self, question: str, history: list[Turn], filters: SearchFilters | None) -> PyGenerator[str, None, Answer]:
+        started = time.perf_counter()
+        generator = self.generator
+        query = generator.condense(question, history) if history else question
+        sources = self.gather_evidence(question, query, filters)
+        timings = Timings(retrieve_s=round(time.perf_counter() - started, 4))
+        common = {
+            "question": question,
+            "backend": generator.name,
+            "model": generator.model,
+            "standalone_question": query,
+        }
+
+        if should_abstain(sources, self.settings.verification):
+            nearest = sources[: self.settings.generation.nearest_on_abstain]
+            yield ABSTENTION_TEXT
+            timings.total_s = round(time.perf_counter() - started, 4)
+            return Answer(
+                answer=ABSTENTION_TEXT, abstained=True, sentences=[], sources=nearest, timings=timings, **common
+            )
+
+        pieces: list[str] = []
+        for piece in generator.stream(question, sources):
+            if not pieces:
+                timings.first_token_s = round(time.perf_counter() - started, 4)
+            pieces.append(piece)
+            yield piece
+        draft = "".join(pieces)
+
+        sentences, dropped = self.verifier.verify(draft, sources)
+        notice = None
+        if not sentences and (fallback := extractive_answer(sources, self.settings)) != draft:
+            # Small models sometimes reply with bare markers ("[1]"): show the cited evidence instead of nothing.
+            sentences = self.verifier.verify(fallback, sources).sentences
+            notice = FALLBACK_NOTICE
+        timings.total_s = round(time.perf_counter() - started, 4)
+        usage = generator.usage
+        prompt_tokens = usage.prompt_tokens
+        if not prompt_tokens and generator.name != "extractive":  # an endpoint that reports no usage
+            prompt_tokens = count_prompt_tokens(str(llm_messages(question, sources)))
+        return Answer(
+            answer=render_answer(sentences),
+            abstained=False,
+            sentences=sentences,
+            sources=sources,
+            timings=timings,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            dropped_citations=dropped,
+            draft=draft,
+            notice=notice,
+            **common,
+        )
+
+
+def resolve_settings(
+    settings: Settings | None = None,
+    *,
+    backend: str | None = None,
+    k: int | None = None,
+    index_dir: str | Path | None = None,
+) -> Settings:
+    """`settings` (default: `Settings.load()`) with the convenience arguments of `ask()` applied."""
+    overrides = {"generation.backend": backend, "evidence.papers": k, "index.dir": index_dir}
+    return (settings or Settings.load()).with_overrides(overrides)
+
+
+def ask_stream(
+    question: str,
+    history: Sequence[Turn | Mapping[str, Any]] | None = None,
+    *,
+    settings: Settings | None = None,
+    backend: str | None = None,
+    k: int | None = None,
+    index_dir: str | Path | None = None,
+    filters: SearchFilters | None = None,
+) -> AnswerStream:
+    """Stream an answer: iterate for text pieces, then read `.answer` for the verified `Answer`.
+
+    `backend`, `k` (papers to draw evidence from) and `index_dir` override the matching `settings` fields.
+    """
+    chosen = resolve_settings(settings, backend=backend, k=k, index_dir=index_dir)
+    return Pipeline(chosen).stream(question, history, filters)
+
+
+def ask(
+    question: str,
+    history: Sequence[Turn | Mapping[str, Any]] | None = None,
+    *,
+    settings: Settings | None = None,
+    backend: str | None = None,
+    k: int | None = None,
+    index_dir: str | Path | None = None,
+    filters: SearchFilters | None = None,
+) -> Answer:
+    """Answer `question` from the indexed papers, every sentence cited and checked."""
+    stream = ask_stream(
+        question, history, settings=settings, backend=backend, k=k, index_dir=index_dir, filters=filters
+    )
+    return stream.answer
+
+
+__all__ = ["ABSTENTION_TEXT", "AnswerStream", "Pipeline", "ask", "ask_stream", "resolve_settings"]

@@ -1,0 +1,42 @@
+"""Abstract sentences and their embeddings, computed once per paper version and kept in memory."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import numpy as np
+
+from rag.embedding import MiniLMEmbedding
+from rag.paper import Paper
+from rag.text import split_sentences
+
+
+class SentenceIndex:
+    """Sentence splits and embeddings of abstracts, computed once per paper and kept."""
+
+    def __init__(self, embedder: MiniLMEmbedding) -> None:
+        self.embedder = embedder
+        self._cache: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._lock = threading.Lock()  # eval workers and UI sessions share one index
+
+    def sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
+        with self._lock:
+            return self._sentences(papers)
+
+    @staticmethod
+    def _key(paper: Paper) -> str:
+        return f"{paper.paper_id}:{hashlib.sha1(paper.abstract.encode()).hexdigest()}"  # re-ingest safe
+
+    def _sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
+        missing = list({self._key(p): p for p in papers if self._key(p) not in self._cache}.values())
+        if missing:
+            split = {self._key(p): split_sentences(p.abstract) for p in missing}
+            flat = [s for p in missing for s in split[self._key(p)]]
+            vectors = self.embedder.embed(flat)
+            offset = 0
+            for paper in missing:
+                count = len(split[self._key(paper)])
+                self._cache[self._key(paper)] = (split[self._key(paper)], vectors[offset : offset + count])
+                offset += count
+        return {p.paper_id: self._cache[self._key(p)] for p in papers}

@@ -1,0 +1,431 @@
+"""Every tunable value of paper-rag in one validated object: `Settings`.
+
+Values come from, highest priority first:
+1. explicit overrides (keyword arguments, `rag --set section.field=value`, the UI's per-session settings);
+2. environment variables `RAG_<SECTION>__<FIELD>` (e.g. `RAG_RETRIEVAL__DENSE_WEIGHT=0.7`);
+3. the established short variables (`RAG_INDEX_DIR`, `RAG_BACKEND`, `OPENAI_BASE_URL`, ...: `LEGACY_ENV`);
+4. the preset chosen with `preset=` / `--preset` / `RAG_PRESET` (JSON files in `rag/presets/`);
+5. the defaults below.
+A bad value fails on load with a `SettingsError` naming the field and where it came from. Settings are
+passed explicitly into the searcher, the pipeline, the LLM client and the UI; nothing reads the
+environment behind their back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from rag.errors import SettingsError
+
+PRESETS_DIR = Path(__file__).with_name("presets")
+ENV_PREFIX = "RAG_"
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+
+# Short variables that predate Settings (and the OpenAI ecosystem's own), mapped to their fields.
+LEGACY_ENV: dict[str, tuple[str, str]] = {
+    "RAG_DATA_DIR": ("index", "data_dir"),
+    "RAG_INDEX_DIR": ("index", "dir"),
+    "RAG_CHROMA_URL": ("index", "chroma_url"),
+    "RAG_COLLECTION": ("index", "collection"),
+    "RAG_EMBED_THREADS": ("index", "embed_threads"),
+    "RAG_BACKEND": ("generation", "backend"),
+    "RAG_MODEL": ("llm", "model"),
+    "RAG_LLM_TIMEOUT": ("llm", "timeout_s"),
+    "RAG_LLM_THREADS": ("llm", "local_threads"),
+    "OPENAI_BASE_URL": ("llm", "base_url"),
+    "OPENAI_API_KEY": ("llm", "api_key"),
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class IndexSettings(_Section):
+    """Where the index lives and how papers are embedded into it."""
+
+    data_dir: Path | None = Field(
+        None, description="per-user data directory (model cache, feedback, exports); default $XDG_DATA_HOME/paper-rag"
+    )
+    dir: Path | None = Field(None, description="index directory; default DATA_DIR/index")
+    chroma_url: str | None = Field(
+        None, description="a Chroma server (`chroma run`) URL instead of embedded Chroma, e.g. http://127.0.0.1:8000"
+    )
+    collection: str = Field("paper_rag", min_length=3, description="Chroma collection name")
+    embed_threads: int = Field(0, ge=0, description="onnxruntime threads for embedding (0 = all cores)")
+    embed_batch_size: int = Field(8, ge=1, description="texts per embedding batch (8 measured fastest on 2 cores)")
+    ingest_batch_size: int = Field(64, ge=1, description="papers committed per ingest batch")
+    chunk_overlap: int = Field(
+        32, ge=0, le=128, description="word-piece overlap between chunks of a long abstract (changing it re-embeds)"
+    )
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir.expanduser()
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "paper-rag"
+
+    def resolved_dir(self) -> Path:
+        return (self.dir.expanduser() if self.dir else self.resolved_data_dir() / "index").resolve()
+
+
+class RetrievalSettings(_Section):
+    """How papers are ranked for a query."""
+
+    mode: RetrievalMode = Field("hybrid", description="retriever: hybrid, dense or bm25")
+    k: int = Field(10, ge=1, le=200, description="papers returned by `rag search` / `search()`")
+    dense_weight: float = Field(
+        0.6, ge=0.0, le=1.0, description="hybrid score = w * cosine + (1 - w) * bm25 / (bm25 + saturation)"
+    )
+    bm25_saturation: float = Field(10.0, gt=0.0, description="BM25 score at which its fused contribution is half")
+    min_depth: int = Field(100, ge=1, description="candidates taken from each retriever at least")
+    depth_per_k: int = Field(10, ge=1, description="candidates per requested paper (depth = max(min_depth, k * this))")
+    dense_depth_factor: int = Field(2, ge=1, description="dense candidates are chunks: take this many times the depth")
+
+
+class EvidenceSettings(_Section):
+    """Which abstract sentences become the numbered evidence the answer is written from."""
+
+    papers: int = Field(5, ge=1, le=50, description="papers to draw evidence from when answering")
+    token_budget: int = Field(220, ge=20, description="tiktoken tokens for the whole evidence block")
+    max_sentences_per_paper: int = Field(2, ge=1, description="evidence sentences per paper at most")
+
+
+class GenerationSettings(_Section):
+    """Who writes the answer and how the question is handled."""
+
+    backend: str | None = Field(
+        None, description="answer generator (see `rag ask --help`); default local if installed, else extractive"
+    )
+    max_question_chars: int = Field(1000, ge=10, description="longest question accepted")
+    history_turns: int = Field(4, ge=0, description="earlier chat turns shown to the follow-up condenser")
+    condense_max_tokens: int = Field(60, ge=8, description="tokens for the condensed standalone question")
+    extractive_sentences: int = Field(3, ge=1, description="extractive answers: evidence sentences at most")
+    extractive_margin: float = Field(
+        0.12, ge=0.0, description="extractive answers: keep sentences within this score of the best one"
+    )
+    nearest_on_abstain: int = Field(3, ge=0, description="nearest papers listed with an abstention")
+
+
+class VerificationSettings(_Section):
+    """How answer sentences are checked against the sources, and when to abstain."""
+
+    verifier: str = Field("embedding", description="citation verifier (see `rag settings`)")
+    support_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="embedding verifier: cosine a cited abstract sentence must reach"
+    )
+    best_source_margin: float = Field(
+        0.1, ge=0.0, le=1.0, description="a citation must be within this of the best-supporting source"
+    )
+    abstain_below: float | None = Field(
+        None,
+        ge=-1.0,
+        le=1.0,
+        description="abstain when the best evidence score is below this; default: rag/calibration.json",
+    )
+
+
+class LLMSettings(_Section):
+    """The OpenAI-compatible client and the embedded model's server."""
+
+    base_url: str = Field("https://api.openai.com/v1", description="OpenAI-compatible endpoint of the openai backend")
+    api_key: SecretStr | None = Field(None, description="API key of the openai backend")
+    model: str = Field("gpt-4o-mini", description="model name of the openai backend")
+    timeout_s: float = Field(120.0, gt=0, description="seconds per request (connect / read)")
+    attempts: int = Field(3, ge=1, le=10, description="tries per request before the endpoint is reported as failed")
+    backoff_s: float = Field(0.5, ge=0, description="first retry delay; doubled per attempt")
+    max_tokens: int = Field(160, ge=1, description="answer tokens at most")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="sampling temperature")
+    local_threads: int = Field(1, ge=1, description="embedded model threads (2 collapses under contention on 2 cores)")
+    local_ctx: int = Field(4096, ge=512, description="embedded model context per parallel slot")
+    local_parallel: int = Field(2, ge=1, description="embedded model parallel slots")
+    local_startup_timeout_s: float = Field(180.0, gt=0, description="seconds to wait for the embedded model server")
+
+
+class UISettings(_Section):
+    """The chat page."""
+
+    host: str = Field("127.0.0.1", description="interface to bind (127.0.0.1: this machine only)")
+    port: int = Field(7860, ge=1, le=65535, description="port")
+    concurrency_limit: int = Field(8, ge=1, description="requests served at once")
+    max_papers: int = Field(10, ge=1, le=50, description="upper end of the papers slider")
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    "index": IndexSettings,
+    "retrieval": RetrievalSettings,
+    "evidence": EvidenceSettings,
+    "generation": GenerationSettings,
+    "verification": VerificationSettings,
+    "llm": LLMSettings,
+    "ui": UISettings,
+}
+# Left out of `fingerprint()`: where files live, secrets and the page layout do not change answers.
+_NOT_FINGERPRINTED = {"index": {"data_dir", "dir"}, "llm": {"api_key"}, "ui": True, "preset": True}
+
+
+def available_presets() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.json"))
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    path = PRESETS_DIR / f"{name}.json"
+    if not path.is_file():
+        raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(available_presets())}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise SettingsError(f"preset {path} is not valid JSON: {err}") from err
+    data.pop("description", None)
+    return data
+
+
+class _PresetSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], preset: str) -> None:
+        super().__init__(settings_cls)
+        self.preset = preset
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return load_preset(self.preset)
+
+
+class _LegacyEnvSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return _nest({path: value for path, (_, value) in legacy_env_values().items()})
+
+
+def legacy_env_values() -> dict[str, tuple[str, str]]:
+    """`section.field` -> (variable, value) for the short variables that are set (empty counts as unset)."""
+    found = {}
+    for variable, (section, name) in LEGACY_ENV.items():
+        if value := os.environ.get(variable):
+            found[f"{section}.{name}"] = (variable, value)
+    return found
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return nested
+
+
+def flatten_paths(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"retrieval": {"k": 5}}` -> `{"retrieval.k": 5}` (already-flat keys pass through)."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and key in SECTIONS and not prefix:
+            flat.update(flatten_paths(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def env_name(path: str) -> str:
+    """The environment variable of a `section.field` path."""
+    return ENV_PREFIX + path.replace(".", "__").upper()
+
+
+class Settings(BaseSettings):
+    """Every tunable value, by pipeline step. See the module docstring for where values come from."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        extra="ignore",  # other RAG_* variables (the short legacy names) are not fields of their own
+        validate_assignment=True,
+    )
+
+    preset: str = Field("default", description="the preset the values start from (`rag settings --presets`)")
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    verification: VerificationSettings = Field(default_factory=VerificationSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        init_kwargs = getattr(init_settings, "init_kwargs", {})
+        preset = init_kwargs.get("preset") or os.environ.get(f"{ENV_PREFIX}PRESET") or "default"
+        return init_settings, env_settings, _LegacyEnvSource(settings_cls), _PresetSource(settings_cls, preset)
+
+    @model_validator(mode="after")
+    def _known_components(self) -> Settings:
+        from rag.components import check_component_names
+
+        check_component_names(self)
+        return self
+
+    # -- construction -------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, preset: str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+        """Settings from the environment and `preset`, with `overrides` (`{"section.field": value}` or nested)."""
+        kwargs = _nest({path: value for path, value in flatten_paths(overrides or {}).items() if value is not None})
+        if preset:
+            kwargs["preset"] = preset
+        try:
+            return cls(**kwargs)
+        except ValidationError as err:
+            raise SettingsError(_describe_validation_error(err, preset, kwargs)) from None
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with some fields replaced (`{"section.field": value}`; None values are ignored), validated."""
+        flat = {path: value for path, value in flatten_paths(overrides).items() if value is not None}
+        if not flat:
+            return self
+        data = self.model_dump()
+        for path, value in flat.items():
+            *parents, leaf = path.split(".")
+            node = data
+            for part in parents:
+                if part not in node or not isinstance(node[part], dict):
+                    raise SettingsError(f"unknown setting {path!r}")
+                node = node[part]
+            if leaf not in node:
+                raise SettingsError(f"unknown setting {path!r}")
+            node[leaf] = value
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as err:
+            raise SettingsError(_describe_validation_error(err, self.preset, _nest(flat))) from None
+
+    # -- inspection ---------------------------------------------------------------------------------
+    def public_dict(self) -> dict[str, Any]:
+        """Every value as JSON-ready data; the API key is masked."""
+        return json.loads(self.model_dump_json())
+
+    def fingerprint(self) -> str:
+        """Hash of the values that change answers (not paths, secrets or the page layout)."""
+        data = self.public_dict()
+        for section, fields in _NOT_FINGERPRINTED.items():
+            if fields is True:
+                data.pop(section, None)
+            else:
+                for name in fields:
+                    data.get(section, {}).pop(name, None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+    def origins(self, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """`section.field` -> where its value came from: override, env:VAR, preset:NAME or default."""
+        override_paths = {path for path, value in flatten_paths(overrides or {}).items() if value is not None}
+        env_paths = set(flatten_paths(EnvSettingsSource(type(self))()))
+        legacy = legacy_env_values()
+        preset_paths = set(flatten_paths(load_preset(self.preset)))
+        result = {}
+        for path in flatten_paths(self.public_dict()):
+            if path in override_paths:
+                result[path] = "override"
+            elif path in env_paths:
+                result[path] = f"env:{env_name(path)}"
+            elif path in legacy:
+                result[path] = f"env:{legacy[path][0]}"
+            elif path in preset_paths:
+                result[path] = f"preset:{self.preset}"
+            else:
+                result[path] = "default"
+        return result
+
+    # -- convenience ---------------------------------------------------------------------------------
+    @property
+    def index_dir(self) -> Path:
+        return self.index.resolved_dir()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.index.resolved_data_dir()
+
+
+def _describe_validation_error(err: ValidationError, preset: str | None, overrides: Mapping[str, Any]) -> str:
+    legacy = legacy_env_values()
+    override_paths = set(flatten_paths(overrides))
+    lines = []
+    for problem in err.errors():
+        path = ".".join(str(part) for part in problem["loc"])
+        if path in override_paths:
+            origin = "given as an override"
+        elif env_name(path) in os.environ:
+            origin = f"from {env_name(path)}"
+        elif path in legacy:
+            origin = f"from {legacy[path][0]}"
+        else:
+            origin = f"from preset {preset or os.environ.get(ENV_PREFIX + 'PRESET') or 'default'}"
+        given = problem.get("input")
+        shown = "" if isinstance(given, dict) else f" (got {given!r})"
+        lines.append(f"invalid setting {path} {origin}: {problem['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def field_descriptions() -> dict[str, str]:
+    """`section.field` -> its description, for `rag settings`."""
+    described = {"preset": Settings.model_fields["preset"].description or ""}
+    for section, model in SECTIONS.items():
+        for name, info in model.model_fields.items():
+            described[f"{section}.{name}"] = info.description or ""
+    return described
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, Any]:
+    """`["retrieval.k=5", "llm.model=gpt-4o"]` -> `{"retrieval.k": 5, "llm.model": "gpt-4o"}` (JSON values or text)."""
+    result: dict[str, Any] = {}
+    for item in items or []:
+        path, sep, raw = item.partition("=")
+        if not sep or not path.strip():
+            raise SettingsError(f"--set takes section.field=value, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        result[path.strip()] = value
+    return result
+
+
+__all__ = [
+    "LEGACY_ENV",
+    "EvidenceSettings",
+    "GenerationSettings",
+    "IndexSettings",
+    "LLMSettings",
+    "RetrievalMode",
+    "RetrievalSettings",
+    "Settings",
+    "UISettings",
+    "VerificationSettings",
+    "available_presets",
+    "field_descriptions",
+    "flatten_paths",
+    "parse_assignments",
+]
