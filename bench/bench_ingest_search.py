@@ -24,7 +24,7 @@ from rag.chunking import chunk_paper
 from rag.config import bundled_corpus_files
 from rag.dedup import deduplicate
 from rag.embedding import MiniLMEmbedding, embedder_for
-from rag.ingest import ingest
+from rag.ingestion import ingest
 from rag.parsing import parse_file
 from rag.retrieve import Searcher
 from rag.settings import Settings

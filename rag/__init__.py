@@ -21,9 +21,9 @@ _EXPORTS = {
     "Searcher": "rag.retrieve",
     "SearchFilters": "rag.retrieve",
     "SearchHit": "rag.retrieve",
-    "ingest": "rag.ingest",
-    "IngestReport": "rag.ingest",
-    "IngestError": "rag.ingest",
+    "ingest": "rag.ingestion",
+    "IngestReport": "rag.ingestion",
+    "IngestError": "rag.ingestion",
     "Answer": "rag.answer_types",
     "AnswerSentence": "rag.answer_types",
     "Source": "rag.answer_types",
@@ -37,7 +37,7 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from rag.answer_types import Answer, AnswerSentence, Source, Turn
     from rag.errors import RagError
-    from rag.ingest import IngestError, IngestReport, ingest
+    from rag.ingestion import IngestError, IngestReport, ingest
     from rag.paper import Paper
     from rag.parsing.errors import CorpusFormatError
     from rag.pipeline import AnswerStream, Pipeline, ask, ask_stream

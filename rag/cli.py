@@ -59,7 +59,7 @@ def _retriever_names() -> list[str]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.ingest import ingest
+    from rag.ingestion import ingest
 
     report = ingest(
         args.paths or None, settings=load_settings(args), show_progress=sys.stderr.isatty() and not args.json
@@ -211,7 +211,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     if args.ingest:
-        from rag.ingest import ingest
+        from rag.ingestion import ingest
 
         ingest(None, settings=settings, show_progress=sys.stderr.isatty())
     print(f"paper-rag chat on http://{settings.ui.host}:{settings.ui.port}  (Ctrl+C to stop)", flush=True)

@@ -38,6 +38,10 @@ class Registry(Generic[F]):
 
         return decorate
 
+    def unregister(self, name: str) -> None:
+        """Remove `name` (for tests and plugins that replace a built-in)."""
+        self._entries.pop(name, None)
+
     def names(self) -> list[str]:
         return list(self._entries)
 

@@ -74,7 +74,7 @@ def small_corpus(tmp_path: Path) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole bundled corpus ingested once per test session (real model, real Chroma)."""
-    from rag.ingest import ingest
+    from rag.ingestion import ingest
 
     index = tmp_path_factory.mktemp("bundled-index")
     report = ingest(None, index)

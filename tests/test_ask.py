@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from rag.answer_types import Answer
-from rag.ingest import ingest
+from rag.ingestion import ingest
 from rag.pipeline import ABSTENTION_TEXT, ask, ask_stream
 from tests.fault_server import misbehaving_server
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import chromadb
 import pytest
 
-from rag.ingest import ingest
+from rag.ingestion import ingest
 from rag.retrieve import Searcher
 from rag.settings import Settings
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import IngestError, ingest
+from rag.ingestion import IngestError, ingest
 from rag.retrieve import Searcher
 from rag.settings import Settings
 from rag.state import IndexFiles
@@ -99,8 +99,8 @@ def test_cli_reports_bad_file_without_traceback(tmp_path):
 CRASH_AFTER_TWO_BATCHES = textwrap.dedent(
     """
     import os, sys
-    import rag.ingest
-    module = sys.modules["rag.ingest"]
+    import rag.ingestion
+    module = sys.modules["rag.ingestion"]
     original = module._Indexer.commit_batch
     calls = 0
     def commit_then_die(self, papers, nodes):

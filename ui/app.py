@@ -21,7 +21,7 @@ import gradio as gr
 from rag.answer_types import Answer
 from rag.errors import IndexNotFoundError, RagError
 from rag.generate import GENERATORS, resolve_backend
-from rag.ingest import ingest
+from rag.ingestion import ingest
 from rag.pipeline import Pipeline
 from rag.retrieve import SearchFilters, get_searcher
 from rag.settings import Settings
