@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from rag.answer_types import Source, Turn
 from rag.answerability import abstain_threshold
-from rag.evidence import format_evidence
+from rag.evidence import count_prompt_tokens, format_evidence
 from rag.followup import heuristic_standalone
 from rag.llm.client import LLMClient, Usage
 from rag.llm.model_files import MODEL_NAME, parts_installed
@@ -126,8 +126,12 @@ class OpenAICompatibleGenerator(Generator):
         return self._client
 
     def stream(self, question: str, sources: list[Source]) -> Iterator[str]:
-        yield from self.client.stream(llm_messages(question, sources))
-        self.usage = self.client.last_usage
+        messages = llm_messages(question, sources)
+        yield from self.client.stream(messages)
+        usage = self.client.last_usage
+        if not usage.prompt_tokens:  # an endpoint that reports no usage: count the prompt ourselves
+            usage = Usage(count_prompt_tokens(str(messages)), usage.completion_tokens)
+        self.usage = usage
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         generation = self.settings.generation

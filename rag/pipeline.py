@@ -20,8 +20,8 @@ from pydantic import TypeAdapter, ValidationError
 from rag.answer_types import Answer, Source, Timings, Turn
 from rag.answerability import should_abstain
 from rag.errors import InputError
-from rag.evidence import count_prompt_tokens, select_evidence
-from rag.generate import Generator, extractive_answer, llm_messages, make_generator
+from rag.evidence import select_evidence
+from rag.generate import Generator, extractive_answer, make_generator
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.settings import Settings
 from rag.verify import VERIFIERS, Verifier, render_answer
@@ -161,16 +161,13 @@ class Pipeline:
             notice = FALLBACK_NOTICE
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
-        prompt_tokens = usage.prompt_tokens
-        if not prompt_tokens and generator.name != "extractive":  # an endpoint that reports no usage
-            prompt_tokens = count_prompt_tokens(str(llm_messages(question, sources)))
         return Answer(
             answer=render_answer(sentences),
             abstained=False,
             sentences=sentences,
             sources=sources,
             timings=timings,
-            prompt_tokens=prompt_tokens,
+            prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             dropped_citations=dropped,
             draft=draft,

@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
@@ -32,7 +32,6 @@ from rag.errors import SettingsError
 
 PRESETS_DIR = Path(__file__).with_name("presets")
 ENV_PREFIX = "RAG_"
-RetrievalMode = Literal["hybrid", "dense", "bm25"]
 
 # Short variables that predate Settings (and the OpenAI ecosystem's own), mapped to their fields.
 LEGACY_ENV: dict[str, tuple[str, str]] = {
@@ -85,7 +84,9 @@ class IndexSettings(_Section):
 class RetrievalSettings(_Section):
     """How papers are ranked for a query."""
 
-    mode: RetrievalMode = Field("hybrid", description="retriever: hybrid, dense or bm25")
+    # Names are checked against the RETRIEVERS registry on load (rag.components), not a Literal, so that
+    # adding a retriever touches only rag/retrieve.py; likewise generation.backend and verification.verifier.
+    mode: str = Field("hybrid", description="retriever (registered in rag/retrieve.py): hybrid, dense or bm25")
     k: int = Field(10, ge=1, le=200, description="papers returned by `rag search` / `search()`")
     dense_weight: float = Field(
         0.6, ge=0.0, le=1.0, description="hybrid score = w * cosine + (1 - w) * bm25 / (bm25 + saturation)"
@@ -419,7 +420,6 @@ __all__ = [
     "GenerationSettings",
     "IndexSettings",
     "LLMSettings",
-    "RetrievalMode",
     "RetrievalSettings",
     "Settings",
     "UISettings",
