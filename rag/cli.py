@@ -233,10 +233,10 @@ def cmd_llm(args: argparse.Namespace) -> int:
     return 0
 
 
-def settings_report(settings: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
+def settings_report(settings: Settings) -> dict[str, Any]:
     """Every field with its value, origin, environment variable and description (`rag settings --json`)."""
     values = flatten_paths(settings.public_dict())
-    origins = settings.origins(overrides)
+    origins = settings.origins()
     descriptions = field_descriptions()
     return {
         "preset": settings.preset,
@@ -255,8 +255,7 @@ def settings_report(settings: Settings, overrides: dict[str, Any]) -> dict[str, 
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    overrides = parse_assignments(args.set)
-    report = settings_report(Settings.load(args.preset, overrides), overrides)
+    report = settings_report(load_settings(args))
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0

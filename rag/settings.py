@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -270,6 +270,7 @@ class Settings(BaseSettings):
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)  # `section.field` -> value, for origins()
 
     @classmethod
     def settings_customise_sources(
@@ -295,13 +296,16 @@ class Settings(BaseSettings):
     @classmethod
     def load(cls, preset: str | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
         """Settings from the environment and `preset`, with `overrides` (`{"section.field": value}` or nested)."""
-        kwargs = _nest({path: value for path, value in flatten_paths(overrides or {}).items() if value is not None})
+        flat = {path: value for path, value in flatten_paths(overrides or {}).items() if value is not None}
+        kwargs = _nest(flat)
         if preset:
             kwargs["preset"] = preset
         try:
-            return cls(**kwargs)
+            settings = cls(**kwargs)
         except ValidationError as err:
             raise SettingsError(_describe_validation_error(err, preset, kwargs)) from None
+        settings._overrides = flat
+        return settings
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with some fields replaced (`{"section.field": value}`; None values are ignored), validated."""
@@ -320,9 +324,11 @@ class Settings(BaseSettings):
                 raise SettingsError(f"unknown setting {path!r}")
             node[leaf] = value
         try:
-            return type(self).model_validate(data)
+            settings = type(self).model_validate(data)
         except ValidationError as err:
             raise SettingsError(_describe_validation_error(err, self.preset, _nest(flat))) from None
+        settings._overrides = {**self._overrides, **flat}
+        return settings
 
     # -- inspection ---------------------------------------------------------------------------------
     def public_dict(self) -> dict[str, Any]:
@@ -340,9 +346,9 @@ class Settings(BaseSettings):
                     data.get(section, {}).pop(name, None)
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
-    def origins(self, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+    def origins(self) -> dict[str, str]:
         """`section.field` -> where its value came from: override, env:VAR, preset:NAME or default."""
-        override_paths = {path for path, value in flatten_paths(overrides or {}).items() if value is not None}
+        override_paths = set(self._overrides)
         env_paths = set(flatten_paths(EnvSettingsSource(type(self))()))
         legacy = legacy_env_values()
         preset_paths = set(flatten_paths(load_preset(self.preset)))

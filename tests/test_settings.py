@@ -43,7 +43,7 @@ def test_priority_override_then_env_then_legacy_env_then_preset(monkeypatch):
     assert (settings.generation.backend, settings.evidence.papers) == ("extractive", 4)  # nested env beats both
     overridden = Settings.load(overrides={"evidence.papers": 2})
     assert overridden.evidence.papers == 2  # an explicit override beats the environment
-    origins = overridden.origins({"evidence.papers": 2})
+    origins = overridden.origins()
     assert origins["evidence.papers"] == "override"
     assert origins["generation.backend"] == "env:RAG_GENERATION__BACKEND"
     assert origins["evidence.token_budget"] == "preset:accurate"
