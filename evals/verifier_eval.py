@@ -1,0 +1,89 @@
+"""How often a citation verifier accepts hand-labelled claims, per label, kind and split.
+
+    python -m evals.verifier_eval [evals/verification/claims.jsonl] [--split tune|test|all] [--preset P]
+
+Each claim is checked as the answer sentence "<claim> [1]." against its cited paper's abstract with the
+verifier chosen by Settings (`verification.verifier`). A good verifier accepts `supported` paraphrases and
+rejects `contradicted` and `not_enough_info` claims. Papers come from the bundled corpus (no index needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from rag.answer_types import Source
+from rag.config import bundled_corpus_files
+from rag.dedup import deduplicate
+from rag.embedding import embedder_for
+from rag.paper import Paper, normalize_title
+from rag.parsing import parse_file
+from rag.sentences import SentenceIndex
+from rag.settings import Settings
+from rag.verify import VERIFIERS
+
+DEFAULT_CLAIMS = Path(__file__).parent / "verification" / "claims.jsonl"
+
+
+def load_claims(path: str | Path, split: str = "all") -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+def bundled_papers() -> dict[str, Paper]:
+    """Bundled corpus papers by normalised title."""
+    papers = deduplicate(p for f in bundled_corpus_files() for p in parse_file(f))
+    return {normalize_title(p.title): p for p in papers}
+
+
+def as_source(paper: Paper) -> Source:
+    return Source(
+        n=1,
+        paper_id=paper.paper_id,
+        title=paper.title,
+        date=paper.date,
+        authors=paper.authors,
+        upvotes=paper.upvotes,
+        url=paper.url,
+        abstract=paper.abstract,
+        evidence=[],
+    )
+
+
+def acceptance(claims: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """Share of claims the verifier accepts (a supported sentence citing [1]), by label and by label/kind."""
+    papers = bundled_papers()
+    embedder = embedder_for(settings.index)
+    verifier = VERIFIERS.get(settings.verification.verifier)(settings.verification, embedder, SentenceIndex(embedder))
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for claim in claims:
+        paper = papers[normalize_title(claim["paper_title"])]
+        sentences = verifier.verify(f"{claim['claim'].rstrip('.')} [1].", [as_source(paper)]).sentences
+        accepted = any(s.supported and 1 in s.citations for s in sentences)
+        for key in (claim["label"], f"{claim['label']}/{claim['kind']}"):
+            counts[key][0] += accepted
+            counts[key][1] += 1
+    return {key: {"accepted": a, "of": n, "rate": round(a / n, 3)} for key, (a, n) in sorted(counts.items())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("claims", nargs="?", default=str(DEFAULT_CLAIMS))
+    parser.add_argument("--split", choices=("tune", "test", "all"), default="all")
+    parser.add_argument("--preset")
+    args = parser.parse_args()
+    settings = Settings.load(args.preset)
+    result = {
+        "verifier": settings.verification.verifier,
+        "split": args.split,
+        "settings_hash": settings.fingerprint(),
+        "acceptance": acceptance(load_claims(args.claims, args.split), settings),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
