@@ -31,7 +31,7 @@ from rag.paper import Paper
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
 from rag.settings import RetrievalSettings, Settings
-from rag.sparse import SparseIndex
+from rag.sparse import SparseIndex, query_terms
 from rag.state import IndexFiles, IndexState
 from rag.store import open_collection, vector_store
 
@@ -150,6 +150,10 @@ class Searcher:
         """Top-`k` papers for `query` by the `mode` retriever (defaults: `retrieval.k`, `retrieval.mode`)."""
         if not query.strip():
             raise InputError("empty query: type what you are looking for")
+        if not query_terms(_QUESTION_META.sub(" ", query)):
+            raise InputError(
+                f"{query.strip()[:80]!r} has no words to search for: name a topic, method, dataset or paper"
+            )
         retrieval = retrieval or self.settings.retrieval
         self.refresh()
         retriever = RETRIEVERS.get(mode or retrieval.mode)(self, retrieval)
@@ -296,6 +300,7 @@ def search(
     mode: str | None = None,
 ) -> list[SearchHit]:
     """Top-`k` papers for `query`, each at most once, best first (defaults from `settings.retrieval`)."""
-    settings = (settings or Settings.load()).with_overrides({"index.dir": index_dir, "retrieval.mode": mode})
+    overrides = {"index.dir": index_dir, "retrieval.mode": mode, "retrieval.k": k}  # validated: 1 <= k <= 200
+    settings = (settings or Settings.load()).with_overrides(overrides)
     filters = SearchFilters(year_from=year_from, year_to=year_to, has_code=has_code)
-    return get_searcher(settings).search(query, k=k, filters=filters)
+    return get_searcher(settings).search(query, filters=filters, retrieval=settings.retrieval)

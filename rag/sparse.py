@@ -68,7 +68,12 @@ class SparseIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for `query` (zeros when no query term is in the vocabulary)."""
-        if not self.paper_ids:
-            return np.zeros(0, dtype=np.float32)
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, show_progress=False, return_ids=False)[0]
+        tokens = query_terms(query)
+        if not self.paper_ids or not tokens:
+            return np.zeros(len(self.paper_ids), dtype=np.float32)
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
+
+
+def query_terms(query: str) -> list[str]:
+    """The stemmed search terms of `query` (English stopwords, punctuation and emoji dropped)."""
+    return bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, show_progress=False, return_ids=False)[0]

@@ -10,8 +10,10 @@ import sys
 import pytest
 
 from rag.answer_types import Answer
+from rag.errors import InputError
 from rag.ingestion import ingest
 from rag.pipeline import ABSTENTION_TEXT, ask, ask_stream
+from rag.retrieve import search
 from tests.fault_server import misbehaving_server
 
 MEMORY_QUESTION = "How can one train a model whose memory exceeds the GPUs of a single server?"
@@ -97,6 +99,20 @@ def test_followup_is_resolved_from_history(bundled_index):
 def test_bad_questions_get_clear_errors(bundled_index, question, message):
     with pytest.raises(ValueError, match=message):
         ask(question, backend="extractive", index_dir=bundled_index)
+
+
+@pytest.mark.parametrize("question", ["What is it?", "Which papers?", "!!!", "🤖"])
+def test_questions_without_searchable_words_ask_for_more(bundled_index, question):
+    with pytest.raises(InputError, match="no words to search for"):
+        ask(question, backend="extractive", index_dir=bundled_index)
+    with pytest.raises(InputError, match="no words to search for"):
+        search(question, index_dir=bundled_index)
+
+
+def test_a_vague_followup_is_searchable_through_its_history(bundled_index):
+    history = [{"role": "user", "content": "Which paper scales ConvNet depth, width and resolution together?"}]
+    answer = ask("What is it?", history=history, backend="extractive", index_dir=bundled_index)
+    assert any(s.title.startswith("EfficientNet") for s in answer.sources)
 
 
 def test_stream_yields_text_then_the_verified_answer(bundled_index):

@@ -33,3 +33,27 @@ def test_a_corrupt_part_is_refused_before_anything_is_loaded(monkeypatch, tmp_pa
         ensure_model(tmp_path)
     assert not cached_model_path(tmp_path).exists()  # no unverified file is left where the loader would find it
     assert not [p for p in os.listdir(cached_model_path(tmp_path).parent) if p.endswith(".part")]
+
+
+def test_llm_stop_never_signals_a_process_that_reuses_a_stale_pid(tmp_path):
+    """A pid file left by a crashed server can name an unrelated process after a reboot: it must survive."""
+    import json
+    import subprocess
+
+    from rag.llm.local_server import running_server, state_file, stop_server
+    from rag.llm.model_files import MODEL_SHA256
+    from rag.settings import Settings
+
+    settings = Settings.load(overrides={"index.data_dir": tmp_path})
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        state_file(settings).write_text(
+            json.dumps({"pid": bystander.pid, "url": "http://127.0.0.1:9", "model_sha256": MODEL_SHA256})
+        )
+        assert running_server(settings) is None
+        assert stop_server(settings) is False  # reported as not running
+        assert bystander.poll() is None  # and left alone
+        assert not state_file(settings).exists()  # the stale record is gone
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -126,8 +126,13 @@ def test_cli_errors_are_rag_errors_without_traceback(bundled_index):
     assert empty.returncode == 2 and "empty query" in empty.stderr and "Traceback" not in empty.stderr
     history = run_cli("ask", "what?", "--history", "[{oops", "--backend", "extractive", env=env)
     assert history.returncode == 2 and "--history" in history.stderr and "Traceback" not in history.stderr
-    shape = run_cli("ask", "what?", "--history", '{"role": "user"}', "--backend", "extractive", env=env)
-    assert shape.returncode == 2 and "history" in shape.stderr and "Traceback" not in shape.stderr
+    too_few = run_cli("search", "sparse training", "-k", "-1", env=env)
+    assert too_few.returncode == 2 and "retrieval.k" in too_few.stderr and "Traceback" not in too_few.stderr
+    no_papers = run_cli("ask", "sparse training?", "-k", "0", "--backend", "extractive", env=env)
+    assert no_papers.returncode == 2 and "evidence.papers" in no_papers.stderr and "Traceback" not in no_papers.stderr
+    for wrong in ('{"role": "user"}', "[1, 2]", '"x"', '[{"role": "robot", "content": "hi"}]'):
+        shape = run_cli("ask", "sparse training?", "--history", wrong, "--backend", "extractive", env=env)
+        assert shape.returncode == 2 and "history" in shape.stderr and "Traceback" not in shape.stderr, wrong
 
 
 def test_a_bug_is_not_disguised_as_a_user_error(monkeypatch):

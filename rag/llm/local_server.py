@@ -36,6 +36,15 @@ def _healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def _is_model_server(pid: int) -> bool:
+    """Whether `pid` is one of our model servers (a stale pid file may name an unrelated process)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"rag.llm.serve" in command
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -58,7 +67,7 @@ def running_server(settings: Settings) -> dict | None:
         state = json.loads(path.read_text())
     except json.JSONDecodeError:
         return None
-    ok = state.get("model_sha256") == MODEL_SHA256 and _alive(state["pid"]) and _healthy(state["url"])
+    ok = state.get("model_sha256") == MODEL_SHA256 and _is_model_server(state["pid"]) and _healthy(state["url"])
     return state if ok else None
 
 
@@ -115,9 +124,12 @@ def stop_server(settings: Settings) -> bool:
     path = state_file(settings)
     if not path.exists():
         return False
-    state = json.loads(path.read_text())
+    try:
+        state = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        state = {"pid": -1}  # unreadable: nothing we can safely signal
     stopped = False
-    if _alive(state["pid"]):
+    if _is_model_server(state["pid"]):  # never signal a process that merely reuses a recorded pid
         with contextlib.suppress(OSError):
             os.kill(state["pid"], signal.SIGTERM)
         for _ in range(100):
