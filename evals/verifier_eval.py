@@ -39,20 +39,6 @@ def bundled_papers() -> dict[str, Paper]:
     return {normalize_title(p.title): p for p in papers}
 
 
-def as_source(paper: Paper) -> Source:
-    return Source(
-        n=1,
-        paper_id=paper.paper_id,
-        title=paper.title,
-        date=paper.date,
-        authors=paper.authors,
-        upvotes=paper.upvotes,
-        url=paper.url,
-        abstract=paper.abstract,
-        evidence=[],
-    )
-
-
 def acceptance(claims: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
     """Share of claims the verifier accepts (a supported sentence citing [1]), by label and by label/kind."""
     papers = bundled_papers()
@@ -61,7 +47,7 @@ def acceptance(claims: list[dict[str, Any]], settings: Settings) -> dict[str, An
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for claim in claims:
         paper = papers[normalize_title(claim["paper_title"])]
-        sentences = verifier.verify(f"{claim['claim'].rstrip('.')} [1].", [as_source(paper)]).sentences
+        sentences = verifier.verify(f"{claim['claim'].rstrip('.')} [1].", [Source.from_paper(paper, 1)]).sentences
         accepted = any(s.supported and 1 in s.citations for s in sentences)
         for key in (claim["label"], f"{claim['label']}/{claim['kind']}"):
             counts[key][0] += accepted

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from rag.paper import Paper
+
 
 class Turn(BaseModel):
     """One earlier message of a conversation (`history` of `ask()`)."""
@@ -33,6 +35,25 @@ class Source(BaseModel):
     abstract: str = Field(exclude=True, repr=False)
     code_urls: list[str] = Field(default_factory=list, exclude=True)
     evidence_scores: list[float] = Field(default_factory=list, exclude=True)
+
+    @classmethod
+    def from_paper(
+        cls, paper: Paper, n: int, evidence: list[str] | None = None, scores: list[float] | None = None
+    ) -> Source:
+        """Source number `n` for `paper`, with its evidence sentences and their scores."""
+        return cls(
+            n=n,
+            paper_id=paper.paper_id,
+            title=paper.title,
+            date=paper.date,
+            authors=paper.authors,
+            upvotes=paper.upvotes,
+            url=paper.url,
+            abstract=paper.abstract,
+            code_urls=paper.code_urls,
+            evidence=evidence or [],
+            evidence_scores=scores or [],
+        )
 
     @property
     def evidence_score(self) -> float:

@@ -77,21 +77,8 @@ def select_evidence(
     for position in sorted(chosen):
         paper = papers[position]
         picked = sorted(chosen[position])  # keep the abstract's own order
-        sources.append(
-            Source(
-                n=len(sources) + 1,
-                paper_id=paper.paper_id,
-                title=paper.title,
-                date=paper.date,
-                authors=paper.authors,
-                upvotes=paper.upvotes,
-                url=paper.url,
-                abstract=paper.abstract,
-                code_urls=paper.code_urls,
-                evidence=[per_paper[paper.paper_id][0][s] for s, _ in picked],
-                evidence_scores=[score for _, score in picked],
-            )
-        )
+        evidence = [per_paper[paper.paper_id][0][s] for s, _ in picked]
+        sources.append(Source.from_paper(paper, len(sources) + 1, evidence, [score for _, score in picked]))
     return sources
 
 
