@@ -82,7 +82,8 @@ class AnswerStream:
         for _ in self:
             pass
         if self._answer is None:
-            raise InputError("the answer stream was closed before it finished")
+            # Reading the answer of a stream the caller closed is a caller bug, not a user error.
+            raise RuntimeError("the answer stream was closed before it finished")
         return self._answer
 
     def close(self) -> None:

@@ -122,6 +122,14 @@ def test_stream_yields_text_then_the_verified_answer(bundled_index):
     assert isinstance(stream.answer, Answer) and stream.answer.draft == "".join(pieces)
 
 
+def test_a_closed_stream_has_no_answer(bundled_index):
+    stream = ask_stream(MEMORY_QUESTION, backend="extractive", index_dir=bundled_index)
+    stream.close()
+    assert list(stream) == []
+    with pytest.raises(RuntimeError, match="closed before it finished"):
+        stream.answer  # noqa: B018
+
+
 def test_reading_the_answer_first_finishes_the_stream(bundled_index):
     stream = ask_stream(MEMORY_QUESTION, backend="extractive", index_dir=bundled_index)
     assert not stream.answer.abstained
