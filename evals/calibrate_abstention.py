@@ -1,29 +1,39 @@
-"""Calibrate the abstention threshold on the best evidence-sentence score, using a question set.
+"""Calibrate the abstention gates of `rag.answerability` on the tuning split of question sets.
 
-    python -m evals.calibrate_abstention [QUESTIONS.jsonl] [--index-dir DIR] [--write]
+    python -m evals.calibrate_abstention [QUESTIONS.jsonl ...] [--split tune|test|all] [--index-dir DIR]
+                                         [--judge] [--write]
 
-Picks, among the midpoints between consecutive observed scores, the threshold with the lowest
-false-abstention rate + missed-unanswerable rate (ties: the widest gap, i.e. the largest margin),
-refusing any whose false-abstention rate exceeds 5%. `--write` stores it in rag/calibration.json.
+Without `--judge`: the similarity gate's threshold on the best evidence-sentence score. With `--judge`:
+the LLM gate's threshold on P("yes, the sources state the answer"), asked of the configured LLM backend
+(default `local`) for the questions that pass the similarity gate. Either picks, among the midpoints
+between consecutive observed scores, the threshold with the lowest false-abstention + missed-unanswerable
+rate (ties: the widest gap), refusing any whose false-abstention rate exceeds 5%. Default questions: the
+dev set and the near-miss set, tuning split (`split` field, else a fixed hash of the qid). `--write`
+stores the result in rag/calibration.json (the judge's under `llm_judge`, with the model, prompt hash
+and settings hash it was tuned for).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
+from pathlib import Path
 
-from evals.questions import load_questions
+from evals.questions import Question, in_split, load_questions
 from evals.retrieval_eval import DEFAULT_QUESTIONS, retrieval_query
-from rag.answerability import CALIBRATION_FILE, best_evidence_score
-from rag.generate import ExtractiveGenerator
+from rag.answerability import CALIBRATION_FILE, best_evidence_score, calibration, should_abstain
+from rag.generate import ExtractiveGenerator, llm_messages
 from rag.pipeline import Pipeline
+from rag.prompts import load_prompt
 from rag.settings import Settings
 
 MAX_FALSE_ABSTENTION = 0.05
+NEAR_MISS = Path(__file__).parent / "questions" / "near_miss.jsonl"
 
 
-def best_evidence_scores(questions, settings: Settings) -> list[tuple[bool, float]]:
+def best_evidence_scores(questions: list[Question], settings: Settings) -> list[tuple[bool, float]]:
     # The gate runs before generation, so any backend gives the same scores; extractive loads no LLM.
     pipeline = Pipeline(settings.with_overrides({"generation.backend": ExtractiveGenerator.name}))
     scored = []
@@ -33,7 +43,22 @@ def best_evidence_scores(questions, settings: Settings) -> list[tuple[bool, floa
     return scored
 
 
-def choose_threshold(scored: list[tuple[bool, float]]) -> dict[str, float]:
+def judge_scores(questions: list[Question], settings: Settings) -> list[tuple[bool, float]]:
+    """(answerable, P(yes)) for the questions that pass the similarity gate, judged by the LLM backend."""
+    pipeline = Pipeline(settings)
+    scored = []
+    for q in questions:
+        query = retrieval_query(q)
+        sources = pipeline.gather_evidence(q.question, query)
+        if should_abstain(sources, settings.verification):
+            continue
+        probability = pipeline.generator.answerability(query if q.history else q.question, sources)
+        if probability is not None:
+            scored.append((q.answerable, probability))
+    return scored
+
+
+def choose_threshold(scored: list[tuple[bool, float]], key: str = "abstain_below") -> dict[str, float]:
     answerable = sorted(score for ok, score in scored if ok)
     unanswerable = [score for ok, score in scored if not ok]
 
@@ -44,11 +69,11 @@ def choose_threshold(scored: list[tuple[bool, float]]) -> dict[str, float]:
 
     points = sorted(s for _, s in scored)
     candidates = [((a + b) / 2, b - a) for a, b in itertools.pairwise(points) if b > a]
-    allowed = [(t, gap) for t, gap in candidates if rates(t)[0] <= MAX_FALSE_ABSTENTION]
+    allowed = [(t, gap) for t, gap in candidates if rates(t)[0] <= MAX_FALSE_ABSTENTION] or [(0.0, 0.0)]
     threshold, _ = min(allowed, key=lambda c: (sum(rates(c[0])), -c[1]))
     threshold = round(threshold, 4)
     return {
-        "abstain_below": threshold,
+        key: threshold,
         "answerable_false_abstention": round(sum(s < threshold for s in answerable) / max(len(answerable), 1), 4),
         "unanswerable_abstained": round(sum(s < threshold for s in unanswerable) / max(len(unanswerable), 1), 4),
         "answerable_scores_min": round(answerable[0], 4) if answerable else None,
@@ -57,17 +82,46 @@ def choose_threshold(scored: list[tuple[bool, float]]) -> dict[str, float]:
     }
 
 
+def judge_prompt_hash() -> str:
+    """Changes when any prompt the LLM gate sees changes (its answer to the calibration then may too)."""
+    text = json.dumps(llm_messages("{question}", [])) + load_prompt("answerable")
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("questions", nargs="?", default=str(DEFAULT_QUESTIONS))
+    parser.add_argument("questions", nargs="*", default=[str(DEFAULT_QUESTIONS), str(NEAR_MISS)])
+    parser.add_argument("--split", choices=("tune", "test", "all"), default="tune")
     parser.add_argument("--index-dir")
+    parser.add_argument("--judge", action="store_true", help="calibrate the LLM gate instead of the similarity gate")
     parser.add_argument("--write", action="store_true", help="store the threshold in rag/calibration.json")
     args = parser.parse_args()
-    settings = Settings.load(overrides={"index.dir": args.index_dir})
-    result = choose_threshold(best_evidence_scores(load_questions(args.questions), settings))
+    overrides = {"index.dir": args.index_dir}
+    if args.judge:
+        overrides["generation.backend"] = Settings.load().generation.backend or "local"
+        overrides["verification.answerable_below"] = 0.0
+    settings = Settings.load(overrides=overrides)
+    questions = [q for path in args.questions for q in in_split(load_questions(path), args.split)]
+    stored = dict(calibration())
+    if args.judge:
+        result = choose_threshold(judge_scores(questions, settings), key="answerable_below")
+        generator = Pipeline(settings).generator
+        result |= {
+            "backend": generator.name,
+            "model": generator.model,
+            "prompt_hash": judge_prompt_hash(),
+            "settings_hash": settings.fingerprint(),
+            "split": args.split,
+            "question_files": [Path(p).name for p in args.questions],
+        }
+        stored["llm_judge"] = result
+    else:
+        result = choose_threshold(best_evidence_scores(questions, settings))
+        result |= {"split": args.split, "question_files": [Path(p).name for p in args.questions]}
+        stored = {**result, **({"llm_judge": stored["llm_judge"]} if "llm_judge" in stored else {})}
     print(json.dumps(result, indent=2))
     if args.write:
-        CALIBRATION_FILE.write_text(json.dumps(result, indent=2) + "\n")
+        CALIBRATION_FILE.write_text(json.dumps(stored, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from evals.judge import Judge, OfflineJudge
+from evals.judge_agreement import cached_agreement
 from evals.metrics import METRIC_DEFINITIONS, aggregate, aggregate_by_type, score_question
 from evals.questions import Question, load_questions
 from evals.report import write_reports
@@ -86,8 +87,12 @@ def run_eval(
     limit: int | None = None,
     judge: Judge | None = None,
     show_progress: bool = True,
+    with_judge_agreement: bool = True,
 ) -> dict[str, Any]:
-    """Answer and score every question of `questions_path` with `settings` (default: `Settings.load()`)."""
+    """Answer and score every question of `questions_path` with `settings` (default: `Settings.load()`).
+
+    The judge's agreement with the hand-labelled claims (`evals.judge_agreement`, cached per judge and
+    prompt) goes into `metrics.json` and the reports, unless `with_judge_agreement` is False."""
     settings = settings or Settings.load()
     judge = judge or OfflineJudge()
     questions = load_questions(questions_path)[:limit] if limit else load_questions(questions_path)
@@ -123,6 +128,7 @@ def run_eval(
             "settings_hash": settings.fingerprint(),
             "settings": settings.public_dict(),
         },
+        "judge_agreement": cached_agreement(judge) if with_judge_agreement else None,
         "overall": aggregate(records),
         "by_type": aggregate_by_type(records),
         "definitions": METRIC_DEFINITIONS,

@@ -8,6 +8,14 @@ OfflineJudge: a claim is supported by passages when (1) at least 60% of its cont
 three) and (2) every number in the claim occurs in the passages. Claims are the clauses of an answer
 sentence split at ";".
 
+EntailmentJudge (the default when the embedded model is installed): the LLM (by default the embedded
+local model) is asked, with its own prompt (`prompts/judge_entail.txt`), whether the passages fully
+support a claim, and counts it supported only if its reply begins with "yes". Unlike the lexical judge
+it can tell a contradicted sentence (one word flipped) from a supported one. It also judges whether an
+answer gives what was asked (`answers`, `prompts/judge_answers.txt`). It never sees the pipeline's
+verdicts: it reads only the answer text, its citations and the abstracts. `evals.judge_agreement`
+measures it against the hand-labelled claims, and every report prints that agreement.
+
 LLMJudge: RAGAS-style: an LLM (any OpenAI-compatible endpoint) extracts atomic claims from a sentence
 and answers yes/no whether the passages support each one.
 """
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import Protocol
 
 import Stemmer
@@ -38,6 +47,11 @@ class Judge(Protocol):
     def supports(self, claim: str, passages: list[str]) -> bool: ...
 
 
+def semicolon_claims(sentence: str) -> list[str]:
+    """The clauses of a sentence split at ';' (the sentence itself when none has content words)."""
+    return [c.strip() for c in sentence.split(";") if content_stems(c)] or [sentence]
+
+
 @functools.cache
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
@@ -52,7 +66,7 @@ class OfflineJudge:
     name = "offline-lexical"
 
     def claims(self, sentence: str) -> list[str]:
-        return [c.strip() for c in sentence.split(";") if content_stems(c)] or [sentence]
+        return semicolon_claims(sentence)
 
     def supports(self, claim: str, passages: list[str]) -> bool:
         if not passages:
@@ -85,3 +99,36 @@ class LLMJudge:
         prompt = render("judge_support", passages="\n\n".join(passages), claim=claim)
         reply = self.client.complete([{"role": "user", "content": prompt}], max_tokens=3)
         return reply.strip().lower().startswith("yes")
+
+
+class EntailmentJudge:
+    """Yes/no entailment by an LLM with the judge's own prompts; answers are memoised (temperature 0)."""
+
+    def __init__(self, client: LLMClient) -> None:
+        self.client = client
+        self.name = f"entailment:{client.model}"
+        self._memo: dict[tuple[str, ...], bool] = {}
+        self._lock = threading.Lock()
+
+    def claims(self, sentence: str) -> list[str]:
+        return semicolon_claims(sentence)
+
+    def _yes(self, key: tuple[str, ...], prompt: str) -> bool:
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        reply = self.client.complete([{"role": "user", "content": prompt}], max_tokens=2)
+        verdict = reply.strip().lower().startswith("yes")
+        with self._lock:
+            self._memo[key] = verdict
+        return verdict
+
+    def supports(self, claim: str, passages: list[str]) -> bool:
+        if not passages:
+            return False
+        joined = "\n\n".join(passages)
+        return self._yes(("supports", claim, joined), render("judge_entail", passages=joined, claim=claim))
+
+    def answers(self, question: str, answer: str) -> bool:
+        """Whether `answer` gives what `question` asks for (not only its topic)."""
+        return self._yes(("answers", question, answer), render("judge_answers", question=question, answer=answer))

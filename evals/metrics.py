@@ -12,7 +12,7 @@ from evals.judge import Judge
 from evals.questions import Question
 from rag.answer_types import Answer
 from rag.paper import normalize_title
-from rag.verify import parse_cited_sentences
+from rag.verification import parse_cited_sentences
 
 METRIC_DEFINITIONS = {
     "recall@5": "share of gold papers among the first 5 retrieved papers (answerable questions)",
@@ -21,6 +21,11 @@ METRIC_DEFINITIONS = {
     "ndcg@10": "nDCG of the first 10 retrieved papers with binary relevance (answerable questions)",
     "correctness": "share of answers containing, for every answer_any group, at least one alternative "
     "(case-insensitive; `\\%`/`%` and spaces in numbers ignored); abstaining counts as wrong",
+    "gold_citation_share": "single-paper questions: of the citations shown, the share pointing at the gold paper",
+    "unsupported_sentence_share": "of the sentences shown in answers, the share without a supported citation "
+    "(by the pipeline's own verifier)",
+    "answered": "of the answerable questions answered, the share whose answer the judge says gives what was asked "
+    "(the method for how, the reason for why), not only the topic (entailment judge only)",
     "abstention_precision": "of the questions the system abstained on, the share that were unanswerable",
     "abstention_recall": "of the unanswerable questions, the share the system abstained on",
     "false_abstention_rate": "of the answerable questions, the share the system abstained on",
@@ -115,6 +120,18 @@ def score_question(
         if evidence_tokens:
             scores["prefill_saving"] = whole_tokens / evidence_tokens
             scores["prompt_saving"] = (whole_tokens + fixed_tokens) / (evidence_tokens + fixed_tokens)
+        shown = answer.sentences
+        scores["unsupported_sentence_share"] = (
+            sum(not s.supported for s in shown) / len(shown) if shown else None
+        )
+        if len(question.gold_titles) == 1 and question.type != "multi":
+            gold = normalize_title(question.gold_titles[0])
+            titles = {s.n: normalize_title(s.title) for s in answer.sources}
+            cited = [n for s in shown for n in s.citations]
+            scores["gold_citation_share"] = sum(titles.get(n) == gold for n in cited) / len(cited) if cited else None
+        answers = getattr(judge, "answers", None)
+        if answers is not None and question.answerable:
+            scores["answered"] = float(answers(question.question, answer.answer))
     scores["first_token_s"] = answer.timings.first_token_s
     scores["total_s"] = answer.timings.total_s
     scores["prompt_tokens"] = answer.prompt_tokens
@@ -144,6 +161,9 @@ MEAN_METRICS = (
     "mrr",
     "ndcg@10",
     "correctness",
+    "answered",
+    "gold_citation_share",
+    "unsupported_sentence_share",
     "citation_recall",
     "citation_precision",
     "invalid_citation_rate",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -21,10 +22,23 @@ class Question(BaseModel):
     history: list[Turn] = Field(default_factory=list)
     gold_titles: list[str] = Field(default_factory=list)
     answer_any: list[list[str]] = Field(default_factory=list)
+    split: Literal["tune", "test"] | None = None
 
     @property
     def answerable(self) -> bool:
         return self.type != "unanswerable"
+
+    @property
+    def split_name(self) -> Literal["tune", "test"]:
+        """The file's own split, else a fixed one from the qid's hash (about half each)."""
+        if self.split is not None:
+            return self.split
+        return "tune" if int(hashlib.sha1(self.qid.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def in_split(questions: list[Question], split: str) -> list[Question]:
+    """The questions of `split` (`tune`, `test` or `all`)."""
+    return [q for q in questions if split == "all" or q.split_name == split]
 
 
 class QuestionFileError(RagError, ValueError):

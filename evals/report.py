@@ -14,6 +14,9 @@ JUDGE_NOTE = {
 }
 HEADLINE = (
     "correctness",
+    "answered",
+    "gold_citation_share",
+    "unsupported_sentence_share",
     "recall@5",
     "recall@10",
     "mrr",
@@ -61,10 +64,35 @@ def _definition(metric: str, definitions: dict[str, str]) -> str:
 
 
 def _judge_text(name: str) -> str:
+    if name.startswith("entailment:"):
+        return (
+            f"Entailment judge ({name.removeprefix('entailment:')}, independent of the pipeline's verifier: its "
+            "own prompts, and it never sees the pipeline's verdicts): a sentence is supported when the LLM, "
+            "shown the cited abstracts, replies that they fully support it (not contradicted, same numbers and "
+            "names); `answered` asks it whether the answer gives what the question asks for."
+        )
     return JUDGE_NOTE.get(
         name,
         f"LLM judge ({name}): RAGAS-style claim extraction, then a yes/no support "
         "verdict per claim against the cited abstracts.",
+    )
+
+
+def agreement_text(metrics: dict[str, Any]) -> str:
+    """One sentence on how far the judge agrees with the hand-labelled claims (what its figures are worth)."""
+    found = metrics.get("judge_agreement")
+    if not found:
+        return "Judge agreement with hand-labelled claims: not measured for this run."
+    accepted = found["accepted"]
+
+    def rate(label: str) -> str:
+        entry = accepted.get(label)
+        return f"{entry['rate']:.2f} ({entry['accepted']}/{entry['of']})" if entry else "–"
+
+    return (
+        f"Judge agreement with the {found['claims']} hand-labelled claims of evals/verification/claims.jsonl: "
+        f"{found['agreement']:.3f}; it accepts supported {rate('supported')}, contradicted "
+        f"{rate('contradicted')}, not-enough-info {rate('not_enough_info')}."
     )
 
 
@@ -76,6 +104,8 @@ def render_markdown(metrics: dict[str, Any], records: list[dict[str, Any]]) -> s
         f"Questions: {overall['questions']} from `{cfg['questions_file']}`, k={cfg['k']}, errors: {overall['errors']}.",
         "",
         f"**Judge.** {_judge_text(cfg['judge'])}",
+        "",
+        f"**Judge agreement.** {agreement_text(metrics)}",
         "",
         "| metric | value | definition |",
         "| --- | --- | --- |",
@@ -164,6 +194,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}svg{{display:block
 <h1>Eval report: {html.escape(cfg["backend"])} ({html.escape(str(cfg.get("model") or "-"))})</h1>
 <p>{overall["questions"]} questions from <code>{html.escape(cfg["questions_file"])}</code>, k={cfg["k"]},
 errors: {overall["errors"]}.</p><p><b>Judge.</b> {html.escape(_judge_text(cfg["judge"]))}</p>
+<p><b>Judge agreement.</b> {html.escape(agreement_text(metrics))}</p>
 <table><tr><th>metric</th><th>value</th><th>definition</th></tr>{rows}</table>
 <h2>By question type</h2>{charts}
 <h2>Latency</h2>{_histogram("total seconds per question", totals)}

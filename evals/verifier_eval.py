@@ -19,11 +19,11 @@ from rag.answer_types import Source
 from rag.config import bundled_corpus_files
 from rag.dedup import deduplicate
 from rag.embedding import embedder_for
+from rag.judges import make_verifier
 from rag.paper import Paper, normalize_title
 from rag.parsing import parse_file
 from rag.sentences import SentenceIndex
 from rag.settings import Settings
-from rag.verify import VERIFIERS
 
 DEFAULT_CLAIMS = Path(__file__).parent / "verification" / "claims.jsonl"
 
@@ -39,20 +39,36 @@ def bundled_papers() -> dict[str, Paper]:
     return {normalize_title(p.title): p for p in papers}
 
 
-def acceptance(claims: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
-    """Share of claims the verifier accepts (a supported sentence citing [1]), by label and by label/kind."""
+def judged_claims(claims: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
+    """Each claim with the verifier's decision: `accepted` (a supported sentence citing [1]), `verdict`
+    and `support` (the judge's probability of supported, 0 when a cheap filter decided)."""
     papers = bundled_papers()
     embedder = embedder_for(settings.index)
-    verifier = VERIFIERS.get(settings.verification.verifier)(settings.verification, embedder, SentenceIndex(embedder))
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    verifier = make_verifier(settings, embedder, SentenceIndex(embedder))
+    results = []
     for claim in claims:
         paper = papers[normalize_title(claim["paper_title"])]
         sentences = verifier.verify(f"{claim['claim'].rstrip('.')} [1].", [Source.from_paper(paper, 1)]).sentences
         accepted = any(s.supported and 1 in s.citations for s in sentences)
-        for key in (claim["label"], f"{claim['label']}/{claim['kind']}"):
-            counts[key][0] += accepted
+        verdict = sentences[0].verdict if sentences else "not_enough_info"
+        support = sentences[0].support if sentences else 0.0
+        results.append({**claim, "accepted": accepted, "verdict": verdict, "support": support})
+    return results
+
+
+def acceptance_of(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Share of claims accepted, by label and by label/kind."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in results:
+        for key in (row["label"], f"{row['label']}/{row['kind']}"):
+            counts[key][0] += row["accepted"]
             counts[key][1] += 1
     return {key: {"accepted": a, "of": n, "rate": round(a / n, 3)} for key, (a, n) in sorted(counts.items())}
+
+
+def acceptance(claims: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """Share of claims the verifier accepts (a supported sentence citing [1]), by label and by label/kind."""
+    return acceptance_of(judged_claims(claims, settings))
 
 
 def main() -> None:

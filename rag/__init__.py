@@ -1,6 +1,6 @@
 """paper-rag: cited question answering over research-paper abstracts.
 
-    from rag import ask, ask_stream, search, ingest, Answer, Settings
+    from rag import ask, ask_stream, search, ingest, verify, Answer, Settings
 
 Names are imported on first use, so `import rag` (and `rag settings`) stays fast.
 """
@@ -14,6 +14,7 @@ from rag import config as _config  # noqa: F401  (sets offline/telemetry default
 
 _EXPORTS = {
     "ask": "rag.pipeline",
+    "verify": "rag.checking",
     "ask_stream": "rag.pipeline",
     "AnswerStream": "rag.pipeline",
     "Pipeline": "rag.pipeline",
@@ -36,6 +37,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from rag.answer_types import Answer, AnswerSentence, Source, Turn
+    from rag.checking import verify
     from rag.errors import RagError
     from rag.ingestion import IngestError, IngestReport, ingest
     from rag.paper import Paper
@@ -77,4 +79,5 @@ __all__ = [
     "ask_stream",
     "ingest",
     "search",
+    "verify",
 ]

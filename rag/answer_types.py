@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from rag.paper import Paper
 
@@ -21,6 +21,17 @@ class AnswerSentence(BaseModel):
     citations: list[int] = Field(default_factory=list, description="source numbers (1-based) that support it")
     supported: bool
     support: float = Field(description="best support score of the sentence against its cited sources (0..1)")
+    verdict: Literal["supported", "contradicted", "not_enough_info"] = Field(
+        "not_enough_info", description="what the deciding source says of the sentence (default: from `supported`)"
+    )
+    evidence: str | None = Field(None, description="the abstract sentence that decided the verdict")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _verdict_from_supported(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "verdict" not in data and data.get("supported"):
+            return {**data, "verdict": "supported"}
+        return data
 
 
 class Source(BaseModel):
@@ -35,6 +46,9 @@ class Source(BaseModel):
     abstract: str = Field(exclude=True, repr=False)
     code_urls: list[str] = Field(default_factory=list, exclude=True)
     evidence_scores: list[float] = Field(default_factory=list, exclude=True)
+    evidence_relevance: list[float] = Field(
+        default_factory=list, exclude=True, description="evidence scores adjusted for the question's intent"
+    )
 
     @classmethod
     def from_paper(
@@ -60,8 +74,15 @@ class Source(BaseModel):
         return max(self.evidence_scores, default=0.0)
 
     @property
+    def relevance(self) -> float:
+        """The best intent-adjusted evidence score (the similarity when none was computed)."""
+        return max(self.evidence_relevance, default=self.evidence_score)
+
+    @property
     def best_evidence(self) -> str:
-        return self.evidence[self.evidence_scores.index(self.evidence_score)]
+        """The evidence sentence that best gives what the question asks for."""
+        scores = self.evidence_relevance or self.evidence_scores
+        return self.evidence[scores.index(max(scores))]
 
 
 class Timings(BaseModel):
@@ -85,6 +106,13 @@ class Answer(BaseModel):
     dropped_citations: int = Field(default=0, exclude=True)
     draft: str = Field(default="", exclude=True, description="the generator's raw text, before verification")
     notice: str | None = Field(default=None, exclude=True, description="what the reader should know, e.g. a fallback")
+    removed: list[AnswerSentence] = Field(
+        default_factory=list,
+        description="sentences of the draft left out because no source supports them (with their verdicts)",
+    )
+    answerability: float | None = Field(
+        default=None, description="the LLM gate's probability that the sources state the answer (None: not asked)"
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

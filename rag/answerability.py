@@ -1,8 +1,18 @@
 """Whether the selected evidence can answer the question, decided before anything is generated.
 
-Today: the best evidence sentence's similarity to the question must reach a threshold, calibrated on
-the dev set (`python -m evals.calibrate_abstention --write` writes `rag/calibration.json`), unless
-`verification.abstain_below` sets one explicitly.
+Two gates, in order:
+1. Similarity (every backend): the best evidence sentence's similarity to the question must reach
+   `verification.abstain_below` (default: `abstain_below` in `rag/calibration.json`). It catches questions
+   about topics the collection does not cover, and nothing else: it cannot tell a paper *about* the
+   Transformer from one that states the Transformer's dropout rate.
+2. Meaning (LLM backends): the answering model is asked whether the numbered sources state the answer,
+   and the probability of "yes" in its first reply token must reach `verification.answerable_below`
+   (default: `llm_judge.answerable_below` in `rag/calibration.json`, tuned on the tuning split for the
+   model and prompt recorded there by `python -m evals.calibrate_abstention --judge --write`). The
+   question is asked with the answer prompt's own prefix (system prompt, worked example, sources,
+   question), so llama.cpp's prompt cache serves the answer's prefill right after: the gate costs the
+   time to first token little more than one token.
+The `extractive` backend has only the first gate.
 """
 
 from __future__ import annotations
@@ -10,20 +20,34 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 from rag.answer_types import Source
+from rag.llm.client import LLMClient
+from rag.prompts import load_prompt
 from rag.settings import VerificationSettings
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
 @functools.cache
+def calibration() -> dict[str, Any]:
+    return json.loads(CALIBRATION_FILE.read_text())
+
+
 def calibrated_threshold() -> float:
-    return float(json.loads(CALIBRATION_FILE.read_text())["abstain_below"])
+    return float(calibration()["abstain_below"])
 
 
 def abstain_threshold(settings: VerificationSettings) -> float:
     return settings.abstain_below if settings.abstain_below is not None else calibrated_threshold()
+
+
+def answerable_threshold(settings: VerificationSettings) -> float:
+    """Probability of "yes" below which the LLM gate abstains (0 when never calibrated: gate off)."""
+    if settings.answerable_below is not None:
+        return settings.answerable_below
+    return float(calibration().get("llm_judge", {}).get("answerable_below", 0.0))
 
 
 def best_evidence_score(sources: list[Source]) -> float:
@@ -31,4 +55,31 @@ def best_evidence_score(sources: list[Source]) -> float:
 
 
 def should_abstain(sources: list[Source], settings: VerificationSettings) -> bool:
+    """The similarity gate."""
     return best_evidence_score(sources) < abstain_threshold(settings)
+
+
+def judge_messages(answer_messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The answer prompt with its closing line replaced by the answerability question (same prefix)."""
+    *earlier, last = answer_messages
+    head, _, _ = last["content"].rpartition("\n")
+    return [*earlier, {"role": "user", "content": f"{head}\n{load_prompt('answerable')}"}]
+
+
+def probability_answerable(client: LLMClient, answer_messages: list[dict[str, str]]) -> float:
+    """P("yes") / (P("yes") + P("no")) for the first token of the judge's reply (0.5 if it said neither)."""
+    choices = client.first_token_choices(judge_messages(answer_messages))
+    yes = sum(p for token, p in choices.items() if token.startswith("yes"))
+    no = sum(p for token, p in choices.items() if token.startswith("no"))
+    return yes / (yes + no) if yes + no > 0 else 0.5
+
+
+__all__ = [
+    "CALIBRATION_FILE",
+    "abstain_threshold",
+    "answerable_threshold",
+    "best_evidence_score",
+    "judge_messages",
+    "probability_answerable",
+    "should_abstain",
+]

@@ -1,4 +1,4 @@
-"""`rag` command line: ingest, search, ask, eval, ui, llm, stats, settings.
+"""`rag` command line: ingest, search, ask, verify, eval, ui, llm, stats, settings.
 
 Every command takes `--preset NAME` and `--set section.field=value` (repeatable) on top of the
 environment; `rag settings` shows the effective values and where each came from. A `RagError` is printed
@@ -120,7 +120,10 @@ def _print_answer(answer: Answer) -> None:
         out_console.print(f"[yellow]{answer.notice}", highlight=False)
     for sentence in answer.sentences:
         if not sentence.supported:
-            out_console.print(f"[red]unsupported:[/] {sentence.text}", highlight=False)
+            out_console.print(f"[red]unsupported:[/] {escape(sentence.text)}", highlight=False)
+    for sentence in answer.removed:
+        reason = sentence.verdict.replace("_", " ")
+        out_console.print(f"[red]left out ({reason}):[/] {escape(sentence.text)}", highlight=False)
     for source in answer.sources:
         meta = ", ".join(x for x in (source.date, f"{source.authors} authors" if source.authors else None) if x)
         out_console.print(f"[bold][{source.n}][/] {source.title}" + (f" ({meta})" if meta else ""), highlight=False)
@@ -157,18 +160,71 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _judge(args: argparse.Namespace, settings: Settings) -> Judge:
-    from evals.judge import LLMJudge, OfflineJudge
+def _papers_to_verify(args: argparse.Namespace, settings: Settings) -> list[Any]:
+    """`--abstracts FILE.jsonl` records, or each `--paper` looked up in the index by id or exact title."""
+    if args.abstracts:
+        path = Path(args.abstracts)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            raise InputError(f"--abstracts {path}: {err.strerror}") from None
+        records = []
+        for no, line in enumerate(lines, start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise InputError(f"--abstracts {path}:{no}: invalid JSON ({err.msg})") from None
+        return records
+    if not args.paper:
+        raise InputError("name the cited papers: --paper TITLE_OR_ID (once per [n], in order) or --abstracts FILE")
+    from rag.retrieve import get_searcher
+
+    searcher = get_searcher(settings)
+    return [searcher.find_paper(key) for key in args.paper]
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from rag.checking import verify
+
+    settings = load_settings(args)
+    papers = _papers_to_verify(args, settings)
+    sentences = verify(args.text, papers, settings=settings)
+    if args.json:
+        print(json.dumps([s.model_dump() for s in sentences], indent=2))
+        return 0
+    colours = {"supported": "green", "contradicted": "red", "not_enough_info": "yellow"}
+    for sentence in sentences:
+        cited = "".join(f"[{n}]" for n in sentence.citations) or "(no supporting citation)"
+        out_console.print(
+            f"[{colours[sentence.verdict]}]{sentence.verdict}[/] {escape(sentence.text)} {cited}", highlight=False
+        )
+        if sentence.evidence:
+            out_console.print(f"  [dim]evidence: {escape(sentence.evidence)}", highlight=False)
+    return 0
+
+
+def eval_judge(kind: str | None, judge_model: str | None, judge_url: str | None, settings: Settings) -> Judge:
+    """The eval judge: `--judge-model` (RAGAS-style LLM judge), else `kind` (`entailment` through the
+    embedded model, `lexical`); default entailment when the embedded model is installed, else lexical."""
+    from evals.judge import EntailmentJudge, LLMJudge, OfflineJudge
     from rag.llm.client import LLMClient
+    from rag.llm.model_files import MODEL_NAME, parts_installed
 
-    if not args.judge_model:
-        return OfflineJudge()
-    if args.judge_model == "local":
+    def local_client() -> LLMClient:
         from rag.llm.local_server import ensure_server
-        from rag.llm.model_files import MODEL_NAME
 
-        return LLMJudge(LLMClient.from_settings(settings.llm, ensure_server(settings) + "/v1", MODEL_NAME))
-    return LLMJudge(LLMClient.from_settings(settings.llm, args.judge_url, args.judge_model))
+        return LLMClient.from_settings(settings.llm, ensure_server(settings) + "/v1", MODEL_NAME)
+
+    if judge_model:
+        if judge_model == "local":
+            return LLMJudge(local_client())
+        return LLMJudge(LLMClient.from_settings(settings.llm, judge_url, judge_model))
+    if kind is None:
+        kind = "entailment" if parts_installed() else "lexical"
+        if kind == "lexical":
+            err_console.print("notice: the embedded model is not installed; judging with the lexical judge")
+    return EntailmentJudge(local_client()) if kind == "entailment" else OfflineJudge()
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -196,7 +252,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         settings=settings,
         workers=args.workers,
         limit=args.limit,
-        judge=_judge(args, settings),
+        judge=eval_judge(args.judge, args.judge_model, args.judge_url, settings),
         show_progress=sys.stderr.isatty(),
     )
     overall = metrics["overall"]
@@ -323,6 +379,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_dir(p)
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("verify", parents=[common], help="check text with [n] markers against the papers it cites")
+    p.add_argument("text", help='sentences citing papers by number, e.g. "X improves Y by 3%% [1]."')
+    p.add_argument("--paper", action="append", help="the paper [n] cites (id or exact title), once per n, in order")
+    p.add_argument("--abstracts", help="JSONL of {title, abstract} records instead: line n is what [n] cites")
+    p.add_argument(
+        "--backend", choices=_generator_names(), help="the LLM that judges (setting generation.backend)"
+    )
+    p.add_argument("--json", action="store_true", help="print the sentences as JSON")
+    _add_index_dir(p)
+    p.set_defaults(func=cmd_verify)
+
     p = sub.add_parser("eval", parents=[common], help="batch-evaluate a question set, or compare two runs")
     p.add_argument("questions", nargs="?", help="question file (JSONL)")
     p.add_argument("--backend", choices=_generator_names())
@@ -331,8 +398,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="questions answered in parallel (default 1)")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument(
+        "--judge",
+        choices=("entailment", "lexical"),
+        help="support judge: entailment (the embedded model; default when installed) or lexical (fast, word overlap)",
+    )
+    p.add_argument(
         "--judge-model",
-        help="LLM judge model (OpenAI-compatible; 'local' = the embedded model); default: the offline lexical judge",
+        help="RAGAS-style LLM judge model instead (OpenAI-compatible; 'local' = the embedded model)",
     )
     p.add_argument("--judge-url", help="judge endpoint base URL (default: setting llm.base_url)")
     p.add_argument("--compare", nargs=2, metavar=("DIR_A", "DIR_B"), help="compare two eval output folders")

@@ -14,7 +14,7 @@ def check_component_names(settings: Settings) -> None:
     """Raise `SettingsError` naming the field if a backend, retriever or verifier name is unknown."""
     from rag.generate import GENERATORS
     from rag.retrieve import RETRIEVERS
-    from rag.verify import VERIFIERS
+    from rag.verification import VERIFIERS
 
     checks = (
         ("generation.backend", settings.generation.backend, GENERATORS),

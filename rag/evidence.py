@@ -13,6 +13,7 @@ import numpy as np
 import tiktoken
 
 from rag.answer_types import Source
+from rag.intent import intent_adjustment, question_intent
 from rag.retrieve import SearchHit
 from rag.sentences import SentenceIndex
 from rag.settings import EvidenceSettings
@@ -46,25 +47,37 @@ def as_data(text: str) -> str:
 
 
 def select_evidence(
-    question_vector: np.ndarray, hits: list[SearchHit], index: SentenceIndex, settings: EvidenceSettings
+    question_vector: np.ndarray,
+    hits: list[SearchHit],
+    index: SentenceIndex,
+    settings: EvidenceSettings,
+    question: str = "",
 ) -> list[Source]:
     """Numbered sources (in retrieval order) with their best sentences: at most
-    `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens."""
+    `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens.
+
+    Sentences are ranked by similarity to the question adjusted for what `question` asks for
+    (`rag.intent`); a source keeps both: `evidence_scores` (similarity, for the abstention gate) and
+    `evidence_relevance` (the adjusted ranking score)."""
     budget = settings.token_budget
+    intent = question_intent(question)
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
-    candidates: list[tuple[float, int, int]] = []  # (score, paper position, sentence position)
+    candidates: list[tuple[float, float, int, int]] = []  # (relevance, similarity, paper pos., sentence pos.)
     for position, paper in enumerate(papers):
         sentences, vectors = per_paper[paper.paper_id]
         if not sentences:
             continue
-        scores = vectors @ question_vector
-        usable = [i for i in np.argsort(-scores) if not looks_like_instruction(sentences[i])]
+        similarity = vectors @ question_vector
+        relevance = similarity + np.array(
+            [intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty) for s in sentences]
+        )
+        usable = [i for i in np.argsort(-relevance) if not looks_like_instruction(sentences[i])]
         for s_pos in usable[: settings.max_sentences_per_paper]:
-            candidates.append((float(scores[s_pos]), position, int(s_pos)))
-    chosen: dict[int, list[tuple[int, float]]] = {}
+            candidates.append((float(relevance[s_pos]), float(similarity[s_pos]), position, int(s_pos)))
+    chosen: dict[int, list[tuple[int, float, float]]] = {}
     used = 0
-    for score, position, s_pos in sorted(candidates, reverse=True):
+    for relevance, similarity, position, s_pos in sorted(candidates, reverse=True):
         paper = papers[position]
         cost = count_prompt_tokens(per_paper[paper.paper_id][0][s_pos]) + (
             0 if position in chosen else count_prompt_tokens(paper.title) + 4
@@ -72,13 +85,15 @@ def select_evidence(
         if used + cost > budget and chosen:
             continue
         used += cost
-        chosen.setdefault(position, []).append((s_pos, score))
+        chosen.setdefault(position, []).append((s_pos, similarity, relevance))
     sources = []
     for position in sorted(chosen):
         paper = papers[position]
         picked = sorted(chosen[position])  # keep the abstract's own order
-        evidence = [per_paper[paper.paper_id][0][s] for s, _ in picked]
-        sources.append(Source.from_paper(paper, len(sources) + 1, evidence, [score for _, score in picked]))
+        evidence = [per_paper[paper.paper_id][0][s] for s, _, _ in picked]
+        source = Source.from_paper(paper, len(sources) + 1, evidence, [sim for _, sim, _ in picked])
+        source.evidence_relevance = [rel for _, _, rel in picked]
+        sources.append(source)
     return sources
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from rag.answer_types import Source, Turn
-from rag.answerability import abstain_threshold
+from rag.answerability import abstain_threshold, probability_answerable
 from rag.evidence import count_prompt_tokens, format_evidence
 from rag.followup import heuristic_standalone
 from rag.llm.client import LLMClient, Usage
@@ -52,6 +52,11 @@ class Generator(ABC):
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         """`question` rewritten to stand alone, given the earlier turns."""
 
+    def answerability(self, question: str, sources: list[Source]) -> float | None:
+        """Probability that `sources` state the answer to `question`, judged by meaning; None if this
+        generator cannot judge (then only the similarity gate of `rag.answerability` applies)."""
+        return None
+
 
 GENERATORS: Registry[type[Generator]] = Registry("backend")
 
@@ -59,12 +64,12 @@ GENERATORS: Registry[type[Generator]] = Registry("backend")
 def extractive_answer(sources: list[Source], settings: Settings) -> str:
     """The best evidence sentence of each of the top sources, each cited to its paper."""
     generation = settings.generation
-    ranked = sorted(sources, key=lambda s: -s.evidence_score)[: generation.extractive_sentences]
+    ranked = sorted(sources, key=lambda s: -s.relevance)[: generation.extractive_sentences]
     if not ranked:
         return ""
     # Only sentences nearly as relevant as the best one: a weak third sentence dilutes the answer.
-    floor = max(abstain_threshold(settings.verification), ranked[0].evidence_score - generation.extractive_margin)
-    ranked = [s for s in ranked if s.evidence_score >= floor]
+    floor = max(abstain_threshold(settings.verification), ranked[0].relevance - generation.extractive_margin)
+    ranked = [s for s in ranked if s.relevance >= floor]
     return " ".join(f"{s.best_evidence.rstrip('.')} [{s.n}]." for s in ranked)
 
 
@@ -132,6 +137,9 @@ class OpenAICompatibleGenerator(Generator):
         if not usage.prompt_tokens:  # an endpoint that reports no usage: count the prompt ourselves
             usage = Usage(count_prompt_tokens(str(messages)), usage.completion_tokens)
         self.usage = usage
+
+    def answerability(self, question: str, sources: list[Source]) -> float | None:
+        return probability_answerable(self.client, llm_messages(question, sources))
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         generation = self.settings.generation

@@ -2,8 +2,9 @@
 
 The pipeline is assembled from `Settings`: the retriever (`retrieval.mode`), the generator
 (`generation.backend`) and the verifier (`verification.verifier`) are looked up in their registries.
-Answerability is decided from the evidence before generation (`rag.answerability`), never by the LLM:
-the small model always answers something.
+Answerability is decided before generation (`rag.answerability`): by similarity on every backend, and
+by the LLM's own yes/no judgment of the evidence on LLM backends (asked apart from the answer: left to
+itself, the small model always answers something).
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from rag.answer_types import Answer, Source, Timings, Turn
-from rag.answerability import should_abstain
+from rag.answer_types import Answer, AnswerSentence, Source, Timings, Turn
+from rag.answerability import answerable_threshold, should_abstain
 from rag.errors import InputError
 from rag.evidence import select_evidence
 from rag.generate import Generator, extractive_answer, make_generator
+from rag.judges import make_verifier
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.settings import Settings
-from rag.verify import VERIFIERS, Verifier, render_answer
+from rag.verification import Verifier, render_answer
 
 ABSTENTION_TEXT = "The collection does not answer this question. The nearest papers are listed as sources."
+RELATED_ABSTENTION_TEXT = (
+    "The collection has related papers but none of them states this. The nearest papers are listed as sources."
+)
 FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
 _HISTORY = TypeAdapter(list[Turn])
 
@@ -98,9 +103,8 @@ class Pipeline:
         self.settings = settings
         self.searcher = searcher or get_searcher(settings)
         self.generator: Generator = make_generator(settings)
-        verifier_class = VERIFIERS.get(settings.verification.verifier)
-        self.verifier: Verifier = verifier_class(
-            settings.verification, self.searcher.embedder, self.searcher.sentence_index
+        self.verifier: Verifier = make_verifier(
+            settings, self.searcher.embedder, self.searcher.sentence_index, self.generator
         )
 
     def gather_evidence(self, question: str, query: str, filters: SearchFilters | None = None) -> list[Source]:
@@ -114,7 +118,7 @@ class Pipeline:
         vectors = embedder.embed([query, question] if query != question else [query])
         question_vector = vectors.mean(axis=0)
         question_vector /= np.linalg.norm(question_vector)
-        return select_evidence(question_vector, hits, self.searcher.sentence_index, self.settings.evidence)
+        return select_evidence(question_vector, hits, self.searcher.sentence_index, self.settings.evidence, query)
 
     def stream(
         self,
@@ -138,12 +142,19 @@ class Pipeline:
             "standalone_question": query,
         }
 
-        if should_abstain(sources, self.settings.verification):
+        abstention, answerability = self._abstention(question, query, history, sources)
+        if abstention is not None:
             nearest = sources[: self.settings.generation.nearest_on_abstain]
-            yield ABSTENTION_TEXT
+            yield abstention
             timings.total_s = round(time.perf_counter() - started, 4)
             return Answer(
-                answer=ABSTENTION_TEXT, abstained=True, sentences=[], sources=nearest, timings=timings, **common
+                answer=abstention,
+                abstained=True,
+                sentences=[],
+                sources=nearest,
+                timings=timings,
+                answerability=answerability,
+                **common,
             )
 
         pieces: list[str] = []
@@ -160,21 +171,51 @@ class Pipeline:
             # Small models sometimes reply with bare markers ("[1]"): show the cited evidence instead of nothing.
             sentences = self.verifier.verify(fallback, sources).sentences
             notice = FALLBACK_NOTICE
+        removed: list[AnswerSentence] = []
+        if self.settings.verification.drop_unsupported:
+            removed = [s for s in sentences if not s.supported]
+            sentences = [s for s in sentences if s.supported]
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
+        answered = {
+            "timings": timings,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "dropped_citations": dropped,
+            "draft": draft,
+            "removed": removed,
+            "answerability": answerability,
+            **common,
+        }
+        if not sentences and removed:
+            # Every sentence was contradicted or unstated by the sources: the collection does not say this.
+            nearest = sources[: self.settings.generation.nearest_on_abstain]
+            return Answer(answer=RELATED_ABSTENTION_TEXT, abstained=True, sentences=[], sources=nearest, **answered)
         return Answer(
             answer=render_answer(sentences),
             abstained=False,
             sentences=sentences,
             sources=sources,
-            timings=timings,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            dropped_citations=dropped,
-            draft=draft,
             notice=notice,
-            **common,
+            **answered,
         )
+
+    def _abstention(
+        self, question: str, query: str, history: list[Turn], sources: list[Source]
+    ) -> tuple[str | None, float | None]:
+        """(abstention text or None, the LLM gate's probability that the sources answer, if it was asked)."""
+        verification = self.settings.verification
+        if should_abstain(sources, verification):
+            return ABSTENTION_TEXT, None
+        threshold = answerable_threshold(verification)
+        if threshold <= 0:
+            return None, None
+        # A follow-up is judged as the standalone question; a first question exactly as the answer prompt
+        # will hold it, so the answer's prefill comes from the server's prompt cache.
+        answerability = self.generator.answerability(query if history else question, sources)
+        if answerability is not None and answerability < threshold:
+            return RELATED_ABSTENTION_TEXT, round(answerability, 4)
+        return None, None if answerability is None else round(answerability, 4)
 
 
 def resolve_settings(

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from rag.embedding import MiniLMEmbedding, embedder_for
 from rag.errors import IndexNotFoundError, InputError
-from rag.paper import Paper
+from rag.paper import Paper, normalize_title
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
 from rag.settings import RetrievalSettings, Settings
@@ -138,6 +138,21 @@ class Searcher:
             self.papers = papers
             self.sparse = sparse
             self._loaded_mtime = mtime
+
+    def find_paper(self, key: str) -> Paper:
+        """The indexed paper whose id or (normalised) title is `key`; an `InputError` naming the closest."""
+        self.refresh()
+        if key in self.papers:
+            return self.papers[key]
+        wanted = normalize_title(key)
+        for paper in self.papers.values():
+            if normalize_title(paper.title) == wanted:
+                return paper
+        hint = ""
+        if query_terms(key):
+            hits = self.search(key, k=1)
+            hint = f"; the closest title is {hits[0].paper.title!r} ({hits[0].paper.paper_id})" if hits else ""
+        raise InputError(f"no indexed paper has the id or title {key!r}{hint}")
 
     def search(
         self,

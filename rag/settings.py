@@ -103,6 +103,12 @@ class EvidenceSettings(_Section):
     papers: int = Field(5, ge=1, le=50, description="papers to draw evidence from when answering")
     token_budget: int = Field(220, ge=20, description="tiktoken tokens for the whole evidence block")
     max_sentences_per_paper: int = Field(2, ge=1, description="evidence sentences per paper at most")
+    intent_bonus: float = Field(
+        0.08, ge=0.0, le=1.0, description="added to a sentence's score when it gives what is asked (rag.intent)"
+    )
+    problem_penalty: float = Field(
+        0.08, ge=0.0, le=1.0, description="subtracted for how/why questions from sentences that only state the problem"
+    )
 
 
 class GenerationSettings(_Section):
@@ -124,10 +130,21 @@ class GenerationSettings(_Section):
 class VerificationSettings(_Section):
     """How answer sentences are checked against the sources, and when to abstain."""
 
-    verifier: str = Field("embedding", description="citation verifier (see `rag settings`)")
+    verifier: str | None = Field(
+        None, description="citation verifier: entailment or embedding; default entailment for LLM backends"
+    )
     support_threshold: float = Field(
         0.6, ge=0.0, le=1.0, description="embedding verifier: cosine a cited abstract sentence must reach"
     )
+    entailment_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="entailment verifier: judge probability of 'supported' needed"
+    )
+    entailment_floor: float = Field(
+        0.3, ge=-1.0, le=1.0, description="entailment verifier: below this cosine a source is not asked (no info)"
+    )
+    entailment_sentences: int = Field(3, ge=1, description="entailment verifier: abstract sentences shown per check")
+    max_checks: int = Field(8, ge=1, description="entailment verifier: LLM judge calls per answer at most")
+    repair_candidates: int = Field(2, ge=0, description="entailment verifier: other sources tried for a sentence")
     best_source_margin: float = Field(
         0.1, ge=0.0, le=1.0, description="a citation must be within this of the best-supporting source"
     )
@@ -136,6 +153,17 @@ class VerificationSettings(_Section):
         ge=-1.0,
         le=1.0,
         description="abstain when the best evidence score is below this; default: rag/calibration.json",
+    )
+    drop_unsupported: bool = Field(
+        True,
+        description="leave sentences no source supports out of the answer (listed in `removed`); "
+        "abstain if none is left",
+    )
+    answerable_below: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="LLM backends: abstain when P(sources state the answer) is below this; default: calibration",
     )
 
 

@@ -9,7 +9,7 @@ from rag.embedding import MiniLMEmbedding
 from rag.sentences import SentenceIndex
 from rag.settings import VerificationSettings
 from rag.text import numbers_in, split_sentences
-from rag.verify import EmbeddingVerifier, parse_cited_sentences, render_answer
+from rag.verification import EmbeddingVerifier, parse_cited_sentences, render_answer
 
 HARMONY = (
     "Current solutions that rely on virtualizing GPU memory incur excessive swapping overhead. "

@@ -46,8 +46,27 @@ def test_answer_html_escapes_and_marks():
     html = answer_html(_answer(), turn=4)
     assert '<a class="cite-chip" href="#src-4-1"' in html
     assert "&lt;b&gt;" in html and "<b>." not in html
-    assert 'class="rag-sentence unsupported"' in html and "(unsupported)" in html
+    assert 'class="rag-sentence unsupported' in html and "(unsupported)" in html
     assert "<script>" not in html
+
+
+def test_every_sentence_shows_its_verdict_and_the_deciding_evidence():
+    answer = _answer()
+    answer.sentences[0].evidence = "The key result is a <3x> speedup."
+    answer.removed = [
+        AnswerSentence(
+            text="It is slower.",
+            supported=False,
+            support=0.0,
+            verdict="contradicted",
+            evidence="The key result is a 3x speedup.",
+        )
+    ]
+    html = answer_html(answer, turn=1)
+    assert 'class="rag-verdict rag-verdict-supported"' in html and "&lt;3x&gt;" in html and "<3x>" not in html
+    assert "rag-verdict-not_enough_info" in html  # the uncited sentence
+    assert "rag-verdict-contradicted" in html and "Contradicted by the closest paper" in html
+    assert "1 sentence of the draft left out" in html and "It is slower." in html
 
 
 def test_sources_html_escapes_corpus_text_and_highlights_evidence():

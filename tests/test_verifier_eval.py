@@ -31,6 +31,6 @@ def test_acceptance_is_counted_per_label_and_kind(tmp_path):
     ]
     path = tmp_path / "claims.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    result = acceptance(load_claims(path, "tune"), Settings.load())
+    result = acceptance(load_claims(path, "tune"), Settings.load(overrides={"verification.verifier": "embedding"}))
     assert result["supported"] == {"accepted": 1, "of": 1, "rate": 1.0}
     assert result["contradicted/number"] == {"accepted": 0, "of": 1, "rate": 0.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag.answer_types import Answer, Source
+from rag.answer_types import Answer, AnswerSentence, Source
 
 CHIP = '<a class="cite-chip" href="#src-{turn}-{n}" title="{title}">[{n}]</a>'
 
@@ -40,26 +40,67 @@ def error_html(message: str) -> str:
     return f'<div class="rag-answer rag-error">⚠️ {esc(message)}</div>'
 
 
+VERDICT_LABELS = {
+    "supported": "Supported by the cited paper",
+    "contradicted": "Contradicted by the closest paper",
+    "not_enough_info": "No retrieved paper states this",
+}
+VERDICT_SYMBOLS = {"supported": "✓", "contradicted": "✗", "not_enough_info": "?"}
+
+
+def verdict_mark(sentence: AnswerSentence) -> str:
+    """A small focusable mark after a sentence; hovering or focusing it shows the deciding evidence."""
+    tip = VERDICT_LABELS[sentence.verdict]
+    if sentence.evidence:
+        tip += f": “{sentence.evidence}”"
+    return (
+        f'<span class="rag-verdict rag-verdict-{sentence.verdict}" tabindex="0" role="img" '
+        f'aria-label="{esc(tip)}" title="{esc(tip)}">{VERDICT_SYMBOLS[sentence.verdict]}</span>'
+    )
+
+
+def removed_html(answer: Answer) -> str:
+    """The draft's sentences that were left out, each with its verdict and deciding evidence (collapsed)."""
+    if not answer.removed:
+        return ""
+    items = "".join(
+        f'<li><span class="rag-sentence unsupported">{esc(s.text)}</span>{verdict_mark(s)}'
+        + (f'<div class="rag-removed-evidence">{esc(s.evidence)}</div>' if s.evidence else "")
+        + "</li>"
+        for s in answer.removed
+    )
+    count = len(answer.removed)
+    return (
+        f'<details class="rag-removed"><summary>{count} sentence{"s" if count > 1 else ""} of the draft left out: '
+        f"no source supports {'them' if count > 1 else 'it'}</summary><ul>{items}</ul></details>"
+    )
+
+
 def answer_html(answer: Answer, turn: int) -> str:
     if answer.abstained:
         nearest = "".join(
             f"<li>{CHIP.format(turn=turn, n=s.n, title=esc(s.title))} {esc(s.title)}</li>" for s in answer.sources
         )
-        return f'<div class="rag-answer rag-abstained"><b>{esc(answer.answer)}</b><ul>{nearest}</ul></div>'
+        return (
+            f'<div class="rag-answer rag-abstained"><b>{esc(answer.answer)}</b><ul>{nearest}</ul>'
+            f"{removed_html(answer)}</div>"
+        )
     titles = {s.n: s.title for s in answer.sources}
     parts = []
     for sentence in answer.sentences:
         chips = "".join(CHIP.format(turn=turn, n=n, title=esc(titles.get(n, ""))) for n in sentence.citations)
+        mark = verdict_mark(sentence)
         if sentence.supported:
-            parts.append(f'<span class="rag-sentence">{esc(sentence.text)}</span> {chips}')
+            parts.append(f'<span class="rag-sentence">{esc(sentence.text)}</span> {chips}{mark}')
         else:
+            label = "contradicted" if sentence.verdict == "contradicted" else "unsupported"
             parts.append(
-                f'<span class="rag-sentence unsupported" title="No retrieved paper supports this sentence">'
-                f"{esc(sentence.text)} <em>(unsupported)</em></span>"
+                f'<span class="rag-sentence unsupported rag-{label}" title="{esc(VERDICT_LABELS[sentence.verdict])}">'
+                f"{esc(sentence.text)} <em>({label})</em></span>{mark}"
             )
     notice = f'<div class="rag-notice">{esc(answer.notice)}</div>' if answer.notice else ""
     meta = f'<div class="rag-meta">{esc(answer.backend)} · {esc(answer.model)} · {answer.timings.total_s:.1f}s</div>'
-    return f'<div class="rag-answer">{notice}{" ".join(parts)}{meta}</div>'
+    return f'<div class="rag-answer">{notice}{" ".join(parts)}{removed_html(answer)}{meta}</div>'
 
 
 def _highlighted_abstract(source: Source) -> str:

@@ -7,6 +7,7 @@ the endpoint; it never hangs and never surfaces a traceback to the user.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -106,3 +107,37 @@ class LLMClient:
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
         return "".join(self.stream(messages, max_tokens))
+
+    def first_token_choices(self, messages: list[dict[str, str]], top: int = 10) -> dict[str, float]:
+        """Probability of each of the `top` likeliest first tokens of the reply (lower-cased, stripped).
+
+        One greedy token with its log-probabilities: a judgment in one decode step. An endpoint that
+        returns no log-probabilities counts its one generated token as certain.
+        """
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,
+                    max_tokens=1,
+                    temperature=0.0,
+                    logprobs=True,
+                    top_logprobs=top,
+                )
+                choice = response.choices[0]
+                probabilities: dict[str, float] = {}
+                content = choice.logprobs.content if choice.logprobs else None
+                if content:
+                    for candidate in content[0].top_logprobs:
+                        key = candidate.token.strip().lower()
+                        probabilities[key] = probabilities.get(key, 0.0) + math.exp(candidate.logprob)
+                else:
+                    probabilities[(choice.message.content or "").strip().lower()] = 1.0
+                return probabilities
+            except RETRYABLE as err:
+                if attempt == self.attempts:
+                    raise self._fail(err) from err
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            except (openai.APIError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
+                raise self._fail(err) from err
+        raise AssertionError("unreachable")

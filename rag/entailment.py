@@ -1,0 +1,76 @@
+"""Entailment judgments by an LLM: does quoted evidence support, contradict or not state a claim?
+
+The judge asks for a one-word verdict and reads the probabilities of the reply's first token (one decode
+step, no parsing of free text). The instructions sit in a fixed system prompt, so an OpenAI-compatible
+server with a prompt cache (llama.cpp) prefills them once; only the evidence and the claim are new per
+check. `supported` is decided by a probability threshold (`verification.entailment_threshold`), tuned on
+the tuning split of `evals/verification/claims.jsonl` (`python -m evals.verifier_eval --split tune`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.evidence import as_data
+from rag.llm.client import LLMClient
+from rag.prompts import load_prompt, render
+
+Verdict = Literal["supported", "contradicted", "not_enough_info"]
+
+# First tokens of the three answers, as the judge model spells them (lower-cased, stripped).
+_PREFIXES: dict[Verdict, tuple[str, ...]] = {
+    "supported": ("sup",),
+    "contradicted": ("contr", "incompat"),
+    "not_enough_info": ("un", "not", "nei", "insuff"),
+}
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """Normalised probabilities of the three verdicts (they sum to 1, or are all 0 if none was said)."""
+
+    supported: float
+    contradicted: float
+    not_enough_info: float
+
+    def verdict(self, threshold: float) -> Verdict:
+        """`supported` when its probability reaches `threshold`, else the likelier of the other two."""
+        if self.supported >= threshold:
+            return "supported"
+        return "contradicted" if self.contradicted > self.not_enough_info else "not_enough_info"
+
+
+def judgment_from_tokens(probabilities: dict[str, float]) -> Judgment:
+    """Sum the probability of first tokens by the verdict they begin, then normalise."""
+    mass = dict.fromkeys(_PREFIXES, 0.0)
+    for token, probability in probabilities.items():
+        for verdict, prefixes in _PREFIXES.items():
+            if any(token.startswith(p) for p in prefixes):
+                mass[verdict] += probability
+                break
+    total = sum(mass.values())
+    if total <= 0:
+        return Judgment(0.0, 0.0, 0.0)
+    return Judgment(mass["supported"] / total, mass["contradicted"] / total, mass["not_enough_info"] / total)
+
+
+def entailment_messages(claim: str, title: str, evidence: list[str]) -> list[dict[str, str]]:
+    lines = "\n".join(f"- {as_data(s)}" for s in evidence)
+    user = render("entail", title=as_data(title), evidence=lines, claim=as_data(claim))
+    return [{"role": "system", "content": load_prompt("entail_system")}, {"role": "user", "content": user}]
+
+
+class EntailmentJudge:
+    """One LLM call per (claim, evidence) pair; see the module docstring."""
+
+    def __init__(self, client: LLMClient) -> None:
+        self.client = client
+        self.calls = 0
+
+    def judge(self, claim: str, title: str, evidence: list[str]) -> Judgment:
+        self.calls += 1
+        return judgment_from_tokens(self.client.first_token_choices(entailment_messages(claim, title, evidence)))
+
+
+__all__ = ["EntailmentJudge", "Judgment", "Verdict", "entailment_messages", "judgment_from_tokens"]

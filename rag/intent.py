@@ -1,0 +1,73 @@
+"""What a question asks for, and how well an abstract sentence gives it.
+
+Similarity alone picks the sentence that restates the question: for "How does X avoid Y?" that is the
+abstract's statement of problem Y, not X's method. So evidence scores get a small adjustment by intent:
+a "how" question favours sentences that state a mechanism ("by", "via", "uses", ...), a "why" question
+sentences that state a cause ("because", "due to", "attributable", ...), a "how much" question sentences
+with numbers; for "how" and "why", sentences that only set up the problem ("however", "remains
+challenging", "existing methods") are disfavoured. Weights: `evidence.intent_bonus` and
+`evidence.problem_penalty`, tuned on the tuning split of the how/why and dev question sets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from rag.text import numbers_in
+
+Intent = Literal["how", "why", "quantity", "other"]
+
+_QUANTITY = re.compile(
+    r"^\s*(how (much|many|large|big|fast|long|often)|"
+    r"what (is|was|are|were) the (accuracy|score|number|speed|size|rate)|by how much|"
+    r"what (accuracy|speedup|score|percentage|top-1|bleu|f1))\b|\b(what|which) (speedup|accuracy|score)\b",
+    re.IGNORECASE,
+)
+_HOW = re.compile(
+    r"^\s*(how (does|do|did|can|could|is|are|was|were|should)|in what way|by what means)\b|"
+    r"\bwhat (simple )?(change|method|technique|mechanism|trick)\b",
+    re.IGNORECASE,
+)
+_WHY = re.compile(r"^\s*(why|what (causes|caused|explains|makes))\b|\bfor what reason\b", re.IGNORECASE)
+
+_MECHANISM = re.compile(
+    r"\b(by|via|through|using|uses|use|leverag\w*|employ\w*|consist\w*|compris\w*|replac\w*|instead of|"
+    r"transform\w*|treat\w*|insert\w*|predict\w*|learn\w*|bound\w*|split\w*|revers\w*|pool\w*|"
+    r"encod\w*|decod\w*|randomly|dynamically|adaptively|which (is|are)|that (is|are))\b",
+    re.IGNORECASE,
+)
+_CAUSE = re.compile(
+    r"\b(because|due to|caus\w*|attribut\w*|root cause|stem\w* from|result\w* (in|from)|lead\w* to|since|"
+    r"owing to|explain\w*|vulnerab\w*|bias\w*|mismatch\w*|overfit\w*|disparit\w*|lack\w*|insufficien\w*|weak\w*)\b",
+    re.IGNORECASE,
+)
+_PROBLEM = re.compile(
+    r"\b(however|remains? (a )?(challenging|difficult|open)|is (still )?(a )?challeng\w*|"
+    r"existing (methods|approaches|work)|previous (studies|work|methods)|prior (work|methods)|"
+    r"has attracted|have attracted|in recent years|recently|is not scalable|suffer\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def question_intent(question: str) -> Intent:
+    if _QUANTITY.search(question):
+        return "quantity"
+    if _WHY.search(question):
+        return "why"
+    if _HOW.search(question):
+        return "how"
+    return "other"
+
+
+def intent_adjustment(sentence: str, intent: Intent, bonus: float, penalty: float) -> float:
+    """What to add to a sentence's similarity score for a question of `intent`."""
+    if intent == "quantity":
+        return bonus if numbers_in(sentence) else 0.0
+    if intent == "other":
+        return 0.0
+    cue = _MECHANISM if intent == "how" else _CAUSE
+    return (bonus if cue.search(sentence) else 0.0) - (penalty if _PROBLEM.search(sentence) else 0.0)
+
+
+__all__ = ["Intent", "intent_adjustment", "question_intent"]

@@ -1,0 +1,281 @@
+"""Check every answer sentence against the abstracts it cites; repair, drop or mark what fails.
+
+`Verifier` is the interface (registered by name in `VERIFIERS`, chosen by `verification.verifier`).
+A citation survives only if it points at one of the retrieved sources *and* that source supports the
+sentence; a sentence whose citations fail is re-attached to another source that does support it, or kept,
+uncited, with its verdict (`contradicted` / `not_enough_info`).
+
+- `entailment` (default for LLM backends): the LLM judges whether the closest sentences of the cited
+  abstract state the sentence (`rag.entailment`), after cheap embedding and number filters.
+- `embedding` (default for `extractive`, whose sentences are copied from the evidence): the best-matching
+  abstract sentence is close (embedding cosine) and every number of the sentence appears in the source.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
+
+import numpy as np
+
+from rag.answer_types import AnswerSentence, Source
+from rag.embedding import MiniLMEmbedding
+from rag.entailment import EntailmentJudge, Verdict
+from rag.errors import ComponentError
+from rag.paper import Paper
+from rag.registry import Registry
+from rag.sentences import SentenceIndex
+from rag.settings import VerificationSettings
+from rag.text import numbers_in, split_sentences
+
+# [1] [1, 2] [1][2] [1-3] (1) (1, 2) [Source 1]
+_MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\]|\((\d+(?:\s*[,;]\s*\d+)*)\)", re.IGNORECASE)
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)", re.IGNORECASE)
+_TRAILING_REFERENCES = re.compile(r"\n\s*(?:sources|references)\s*:.*$", re.IGNORECASE | re.DOTALL)
+
+
+def _numbers_of_marker(body: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", body):
+        if m := re.fullmatch(r"(\d+)\s*[–-]\s*(\d+)", part):
+            low, high = int(m.group(1)), int(m.group(2))
+            numbers.extend(range(low, min(high, low + 20) + 1))
+        elif part.strip().isdigit():
+            numbers.append(int(part))
+    return numbers
+
+
+def parse_cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
+    """(sentence text without markers, cited numbers in order) for each sentence of a model answer."""
+    text = _TRAILING_REFERENCES.sub("", answer).strip()
+    text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)  # "x. [1]" -> "x [1]."
+    parsed: dict[str, tuple[str, list[int]]] = {}
+    for sentence in split_sentences(text.replace("\n", " ")):
+        cited: list[int] = []
+        for match in _MARKER.finditer(sentence):
+            cited.extend(_numbers_of_marker(match.group(1) or match.group(2)))
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence))
+        clean = re.sub(r"\s{2,}", " ", clean).strip()  # a marker removed mid-sentence leaves two spaces
+        if not (clean and re.search(r"\w", clean)):
+            continue
+        # Small models loop: a sentence repeated verbatim is said once, with the union of its citations.
+        key = " ".join(re.findall(r"\w+", clean.lower()))
+        earlier = parsed.get(key, (clean, []))
+        parsed[key] = (earlier[0], list(dict.fromkeys(earlier[1] + cited)))
+    return list(parsed.values())
+
+
+class Verification(NamedTuple):
+    sentences: list[AnswerSentence]
+    dropped: int  # citations removed (outside the sources, or not supporting their sentence)
+
+
+class Verifier(ABC):
+    """Checks a generated answer's sentences against the sources; registered in `VERIFIERS` by `name`.
+
+    `judge` is the LLM entailment judge, for verifiers that decide by meaning (None: not available).
+    """
+
+    name: ClassVar[str]
+    needs_judge: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        settings: VerificationSettings,
+        embedder: MiniLMEmbedding,
+        sentence_index: SentenceIndex,
+        judge: EntailmentJudge | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.sentence_index = sentence_index
+        self.judge = judge
+
+    @abstractmethod
+    def verify(self, answer: str, sources: list[Source]) -> Verification:
+        """Verified sentences of `answer` (with `[n]` markers numbering `sources` from 1)."""
+
+    def _similarities(self, sentences: list[str], sources: list[Source]) -> list[np.ndarray]:
+        """Per source j, the cosine of every answer sentence (rows) to every sentence of j's abstract."""
+        papers = [Paper(paper_id=s.paper_id, title=s.title, abstract=s.abstract) for s in sources]
+        per_paper = self.sentence_index.sentences(papers)
+        vectors = self.embedder.embed(sentences)
+        similarities = []
+        for source in sources:
+            source_vectors = per_paper[source.paper_id][1]
+            if len(source_vectors) == 0:
+                similarities.append(np.zeros((len(sentences), 0), dtype=np.float32))
+            else:
+                similarities.append(vectors @ source_vectors.T)
+        return similarities
+
+    def _abstract_sentences(self, source: Source) -> list[str]:
+        paper = Paper(paper_id=source.paper_id, title=source.title, abstract=source.abstract)
+        return self.sentence_index.sentences([paper])[source.paper_id][0]
+
+
+def _unverifiable(parsed: list[tuple[str, list[int]]]) -> Verification:
+    sentences = [AnswerSentence(text=t, citations=[], supported=False, support=0.0) for t, _ in parsed]
+    return Verification(sentences, sum(len(c) for _, c in parsed))
+
+
+VERIFIERS: Registry[type[Verifier]] = Registry("verifier")
+
+
+@VERIFIERS.register("embedding", "a cited abstract sentence with cosine >= support_threshold and every number")
+class EmbeddingVerifier(Verifier):
+    """Support = best cosine between the sentence and any sentence of the cited abstract, 0 if a number
+    of the sentence is missing from the source. A citation must reach `support_threshold` and be within
+    `best_source_margin` of the best source: a sentence copied from [1] but cited to a merely related [2]
+    is re-attached to [1]. It measures similarity, not meaning: a sentence that negates its source can pass."""
+
+    name = "embedding"
+
+    def verify(self, answer: str, sources: list[Source]) -> Verification:
+        parsed = parse_cited_sentences(answer)
+        if not parsed or not sources:
+            return _unverifiable(parsed)
+        threshold, margin = self.settings.support_threshold, self.settings.best_source_margin
+        similarities = self._similarities([t for t, _ in parsed], sources)
+        support = np.zeros((len(parsed), len(sources)), dtype=np.float32)
+        for j, source in enumerate(sources):
+            source_numbers = numbers_in(f"{source.title} {source.abstract}")
+            if similarities[j].shape[1] == 0:
+                continue
+            best = similarities[j].max(axis=1)
+            for i, (sentence, _) in enumerate(parsed):
+                support[i, j] = best[i] if numbers_in(sentence) <= source_numbers else 0.0
+        verified, dropped = [], 0
+        for i, (text, cited) in enumerate(parsed):
+            valid = [n for n in cited if 1 <= n <= len(sources)]
+            best = int(np.argmax(support[i]))
+            floor = max(threshold, float(support[i, best]) - margin)
+            kept = [n for n in valid if support[i, n - 1] >= floor]
+            dropped += len(cited) - len(kept)
+            if not kept and support[i, best] >= threshold:
+                kept = [best + 1]  # repaired: re-attached to the source that does support it
+            score = max((float(support[i, n - 1]) for n in kept), default=float(support[i].max()))
+            decider = kept[0] - 1 if kept else best
+            evidence = None
+            if similarities[decider].shape[1]:
+                evidence = self._abstract_sentences(sources[decider])[int(np.argmax(similarities[decider][i]))]
+            verified.append(
+                AnswerSentence(
+                    text=text,
+                    citations=kept,
+                    supported=bool(kept),
+                    support=round(score, 4),
+                    verdict="supported" if kept else "not_enough_info",
+                    evidence=evidence,
+                )
+            )
+        return Verification(verified, dropped)
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one source says of one answer sentence."""
+
+    verdict: Verdict
+    support: float  # probability of `supported` (0 when decided without the judge)
+    evidence: str | None  # the abstract sentence closest to the answer sentence
+    judged: bool  # whether the LLM judge was asked
+
+
+_SEVERITY = {"contradicted": 0, "not_enough_info": 1, "supported": 2}
+
+
+@VERIFIERS.register("entailment", "an LLM entailment verdict per sentence and cited source, after cheap filters")
+class EntailmentVerifier(Verifier):
+    """Every sentence gets a verdict (supported / contradicted / not_enough_info) from the LLM judge,
+    asked about the `entailment_sentences` sentences of the cited abstract closest to it (asking again
+    about the whole abstract when undecided was tried on the tuning split and did not help). Cheap filters
+    decide without the judge: a number of the sentence missing from the source (contradicted when the
+    closest abstract sentence states numbers, else not_enough_info), or no abstract sentence with cosine
+    >= `entailment_floor` (not_enough_info). A citation survives only if its source is judged to support
+    the sentence; a sentence none of its citations supports is re-attached to the most similar other
+    source that the judge says supports it, else kept and marked with its worst verdict. At most
+    `max_checks` judge calls per answer; sentences beyond that are not supported (not_enough_info)."""
+
+    name = "entailment"
+    needs_judge = True
+
+    def _check(self, sentence: str, source: Source, similarity: np.ndarray) -> Check:
+        if similarity.size == 0:
+            return Check("not_enough_info", 0.0, None, False)
+        abstract = self._abstract_sentences(source)
+        closest = abstract[int(np.argmax(similarity))]
+        if not numbers_in(sentence) <= numbers_in(f"{source.title} {source.abstract}"):
+            states_numbers = bool(numbers_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
+            return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
+        if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
+            return Check("not_enough_info", 0.0, closest, False)
+        top = sorted(np.argsort(-similarity)[: self.settings.entailment_sentences])  # abstract order
+        judgment = self.judge.judge(sentence, source.title, [abstract[k] for k in top])
+        return Check(judgment.verdict(self.settings.entailment_threshold), round(judgment.supported, 4), closest, True)
+
+    def verify(self, answer: str, sources: list[Source]) -> Verification:
+        parsed = parse_cited_sentences(answer)
+        if not parsed or not sources:
+            return _unverifiable(parsed)
+        if self.judge is None:
+            raise ComponentError("the entailment verifier needs an LLM judge (an LLM backend, or the local model)")
+        similarities = self._similarities([t for t, _ in parsed], sources)
+        budget = self.settings.max_checks
+        verified, dropped = [], 0
+        for i, (text, cited) in enumerate(parsed):
+            valid = list(dict.fromkeys(n for n in cited if 1 <= n <= len(sources)))
+            checks: dict[int, Check] = {}
+            for n in valid:
+                if budget <= 0:
+                    break
+                checks[n] = self._check(text, sources[n - 1], similarities[n - 1][i])
+                budget -= checks[n].judged
+            kept = [n for n, c in checks.items() if c.verdict == "supported"]
+            if not kept and not any(c.verdict == "contradicted" for c in checks.values()):
+                # Repair: the most similar other sources, while the judge budget lasts.
+                others = sorted(
+                    (j for j in range(len(sources)) if j + 1 not in checks and similarities[j].size),
+                    key=lambda j: -float(similarities[j][i].max()),
+                )
+                for j in others[: self.settings.repair_candidates]:
+                    if budget <= 0 or float(similarities[j][i].max()) < self.settings.entailment_floor:
+                        break
+                    check = self._check(text, sources[j], similarities[j][i])
+                    budget -= check.judged
+                    if check.verdict == "supported":
+                        checks[j + 1], kept = check, [j + 1]
+                        break
+            dropped += len(cited) - len(kept)
+            if kept:
+                decider = checks[kept[0]]
+            elif checks:
+                decider = min(checks.values(), key=lambda c: (_SEVERITY[c.verdict], -c.support))
+            else:
+                decider = Check("not_enough_info", 0.0, None, False)
+            verified.append(
+                AnswerSentence(
+                    text=text,
+                    citations=kept,
+                    supported=bool(kept),
+                    support=max((checks[n].support for n in kept), default=decider.support),
+                    verdict="supported" if kept else decider.verdict,
+                    evidence=decider.evidence,
+                )
+            )
+        return Verification(verified, dropped)
+
+
+def render_answer(sentences: list[AnswerSentence]) -> str:
+    """Answer text with `[n]` markers placed before each sentence's final punctuation."""
+    parts = []
+    for sentence in sentences:
+        markers = "".join(f"[{n}]" for n in sentence.citations)
+        text = sentence.text
+        if markers:
+            stop = text[-1] if text[-1] in ".!?" else "."
+            text = f"{text.rstrip('.!?').rstrip()} {markers}{stop}"
+        parts.append(text)
+    return " ".join(parts)

@@ -1,0 +1,185 @@
+"""Truth by meaning: the entailment verifier, the answerability gate, `verify()`, and the eval judge.
+
+Each check is run on cases whose right answer is known to be "no" (a claim the abstract contradicts, a
+question whose topic is indexed but whose fact is not), with the real embedded model behind its server.
+Several of them pass the old similarity-only checks, which is what these tests are for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from evals.judge import EntailmentJudge, OfflineJudge
+from evals.judge_agreement import agreement
+from evals.verifier_eval import bundled_papers, load_claims
+from rag import verify
+from rag.answer_types import AnswerSentence, Source
+from rag.answerability import judge_messages
+from rag.embedding import embedder_for
+from rag.entailment import judgment_from_tokens
+from rag.errors import InputError
+from rag.generate import llm_messages
+from rag.intent import intent_adjustment, question_intent
+from rag.llm.client import LLMClient
+from rag.llm.model_files import MODEL_NAME
+from rag.paper import normalize_title
+from rag.pipeline import RELATED_ABSTENTION_TEXT, ask
+from rag.sentences import SentenceIndex
+from rag.settings import Settings
+from rag.verification import EmbeddingVerifier
+
+CLAIMS = {c["id"]: c for c in load_claims("evals/verification/claims.jsonl")}
+# Test-split claims the cited abstract contradicts that the embedding verifier accepts as supported.
+CONTRADICTED = ["vc-064", "vc-074", "vc-084", "vc-107"]
+NOT_STATED = ["vc-128", "vc-151"]
+SUPPORTED = ["vc-002", "vc-001"]
+# Near-miss questions (topic indexed, fact absent) that pass the similarity gate.
+NEAR_MISS = "What dropout rate did Network In Network use?"
+
+
+def paper_of(claim_id: str) -> dict[str, str]:
+    paper = bundled_papers()[normalize_title(CLAIMS[claim_id]["paper_title"])]
+    return {"title": paper.title, "abstract": paper.abstract}
+
+
+def cited(claim_id: str) -> str:
+    return f"{CLAIMS[claim_id]['claim'].rstrip('.')} [1]."
+
+
+def local_settings(**overrides: object) -> Settings:
+    return Settings.load(overrides={"generation.backend": "local", **overrides})
+
+
+@pytest.mark.slow
+def test_contradicted_claims_the_embedding_verifier_accepts_are_not_supported(local_model_url):
+    settings = local_settings()
+    embedder = embedder_for(settings.index)
+    old = EmbeddingVerifier(settings.verification, embedder, SentenceIndex(embedder))
+    for claim_id in CONTRADICTED:
+        source = Source.from_paper(bundled_papers()[normalize_title(CLAIMS[claim_id]["paper_title"])], 1)
+        assert old.verify(cited(claim_id), [source]).sentences[0].supported, claim_id  # the old verifier fails
+        [sentence] = verify(cited(claim_id), [paper_of(claim_id)], settings=settings)
+        assert not sentence.supported and sentence.citations == [], claim_id
+        assert sentence.verdict in ("contradicted", "not_enough_info")
+        assert sentence.evidence and sentence.evidence in paper_of(claim_id)["abstract"]
+
+
+@pytest.mark.slow
+def test_unstated_claims_are_not_supported_and_paraphrases_are(local_model_url):
+    settings = local_settings()
+    for claim_id in NOT_STATED:
+        [sentence] = verify(cited(claim_id), [paper_of(claim_id)], settings=settings)
+        assert not sentence.supported, claim_id
+    for claim_id in SUPPORTED:
+        [sentence] = verify(cited(claim_id), [paper_of(claim_id)], settings=settings)
+        assert sentence.supported and sentence.verdict == "supported" and sentence.citations == [1], claim_id
+
+
+@pytest.mark.slow
+def test_a_sentence_cited_to_the_wrong_paper_is_reattached(local_model_url):
+    """Repair stays: a claim true of [2] but cited to [1] ends up citing [2]."""
+    settings = local_settings()
+    text = f"{CLAIMS['vc-002']['claim'].rstrip('.')} [1]."
+    [sentence] = verify(text, [paper_of("vc-001"), paper_of("vc-002")], settings=settings)
+    assert sentence.supported and sentence.citations == [2]
+
+
+@pytest.mark.slow
+def test_a_near_miss_question_abstains_with_related_papers(bundled_index, local_model_url):
+    extractive = ask(NEAR_MISS, backend="extractive", index_dir=bundled_index)
+    assert not extractive.abstained  # the similarity gate alone answers it
+    answer = ask(NEAR_MISS, backend="local", index_dir=bundled_index)
+    assert answer.abstained and answer.answer == RELATED_ABSTENTION_TEXT
+    assert "Network In Network" in [s.title for s in answer.sources]
+
+
+def test_the_answerability_question_shares_the_answer_prompt_prefix():
+    answer = llm_messages("What is X?", [])
+    judge = judge_messages(answer)
+    assert judge[:-1] == answer[:-1]
+    head = answer[-1]["content"].rpartition("\n")[0]
+    assert head.endswith("Question: What is X?") and judge[-1]["content"].startswith(head + "\n")
+
+
+def test_first_token_probabilities_become_verdicts():
+    judgment = judgment_from_tokens({"supported": 0.3, "contr": 0.5, "unstated": 0.1, "the": 0.1})
+    assert judgment.verdict(0.6) == "contradicted"
+    assert round(judgment.supported + judgment.contradicted + judgment.not_enough_info, 6) == 1.0
+    assert judgment_from_tokens({"sup": 0.7, "un": 0.2}).verdict(0.6) == "supported"
+    assert judgment_from_tokens({"unsupported": 0.9, "supported": 0.1}).verdict(0.6) == "not_enough_info"
+    assert judgment_from_tokens({"hello": 1.0}).verdict(0.6) == "not_enough_info"
+
+
+def test_verify_rejects_bad_input():
+    with pytest.raises(InputError, match="empty text"):
+        verify("  ", [{"title": "t", "abstract": "a"}])
+    with pytest.raises(InputError, match="non-empty list"):
+        verify("x [1].", [])
+    with pytest.raises(InputError, match=r"papers\[0\]"):
+        verify("x [1].", [{"title": "only a title"}], settings=local_settings(**{"generation.backend": "extractive"}))
+
+
+def test_verify_with_the_embedding_verifier_marks_uncited_and_out_of_range(bundled_index):
+    settings = Settings.load(overrides={"generation.backend": "extractive"})
+    paper = paper_of("vc-002")
+    sentences = verify(f"{CLAIMS['vc-002']['claim']} [1]. Something else entirely [7].", [paper], settings=settings)
+    assert [s.verdict for s in sentences] == ["supported", "not_enough_info"]
+    assert sentences[1].citations == []
+
+
+@pytest.mark.slow
+def test_rag_verify_cli_with_indexed_papers_and_abstract_files(bundled_index, local_model_url, tmp_path):
+    env = {**os.environ, "RAG_INDEX_DIR": str(bundled_index)}
+    title = CLAIMS["vc-074"]["paper_title"]
+    run = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "verify", cited("vc-074"), "--paper", title, "--backend", "local", "--json"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    [sentence] = json.loads(run.stdout)
+    assert sentence["supported"] is False and sentence["verdict"] != "supported"
+    abstracts = tmp_path / "papers.jsonl"
+    abstracts.write_text(json.dumps(paper_of("vc-001")) + "\n")
+    command = [sys.executable, "-m", "rag.cli", "verify", cited("vc-001"), "--abstracts", str(abstracts)]
+    run = subprocess.run([*command, "--backend", "local"], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0 and "supported" in run.stdout, run.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "verify", "x [1].", "--paper", "No Such Paper About Sourdough"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert run.returncode == 2 and "no indexed paper" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_the_entailment_judge_tells_contradiction_where_the_lexical_judge_cannot(local_model_url):
+    judge = EntailmentJudge(LLMClient(base_url=local_model_url + "/v1", model=MODEL_NAME))
+    lexical = OfflineJudge()
+    claims = [CLAIMS[i] for i in ("vc-074", "vc-084", "vc-001")]
+    passages = {c["id"]: [f"{paper_of(c['id'])['title']}. {paper_of(c['id'])['abstract']}"] for c in claims}
+    assert lexical.supports(CLAIMS["vc-084"]["claim"], passages["vc-084"])  # word overlap cannot see direction
+    assert not judge.supports(CLAIMS["vc-084"]["claim"], passages["vc-084"])
+    assert not judge.supports(CLAIMS["vc-074"]["claim"], passages["vc-074"])
+    assert judge.supports(CLAIMS["vc-001"]["claim"], passages["vc-001"])
+    result = agreement(judge, claims)
+    assert result["agreement"] == 1.0 and result["accepted"]["contradicted"]["accepted"] == 0
+
+
+def test_intent_favours_the_sentence_that_gives_the_method():
+    question = "How does CBNet reduce inference latency for difficult inputs on edge devices?"
+    assert question_intent(question) == "how"
+    assert question_intent("Why does standard LoRA sometimes train unstably?") == "why"
+    assert question_intent("How many GPUs were used?") == "quantity"
+    method = "A converting autoencoder transforms hard images into easy ones, which are processed by a small DNN."
+    problem = "However, inference on edge devices remains challenging for hard inputs."
+    assert intent_adjustment(method, "how", 0.08, 0.08) > 0 > intent_adjustment(problem, "how", 0.08, 0.08)
+    assert intent_adjustment(problem, "other", 0.08, 0.08) == 0
+
+
+def test_sentences_carry_a_verdict():
+    assert AnswerSentence(text="x", supported=True, support=1.0).verdict == "supported"
+    assert AnswerSentence(text="x", supported=False, support=0.0).verdict == "not_enough_info"
