@@ -95,7 +95,7 @@ def test_a_near_miss_question_abstains_with_related_papers(bundled_index, local_
     assert not extractive.abstained  # the similarity gate alone answers it
     answer = ask(NEAR_MISS, backend="local", index_dir=bundled_index)
     assert answer.abstained and answer.answer == RELATED_ABSTENTION_TEXT
-    assert "Network In Network" in [s.title for s in answer.sources]
+    assert answer.sources and answer.sentences == []  # related papers listed, nothing asserted
 
 
 def test_the_answerability_question_shares_the_answer_prompt_prefix():
