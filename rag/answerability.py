@@ -8,7 +8,8 @@ Two gates, in order:
 2. Meaning (LLM backends): the answering model is asked whether the numbered sources state the answer,
    and the probability of "yes" in its first reply token must reach `verification.answerable_below`
    (default: `llm_judge.answerable_below` in `rag/calibration.json`, tuned on the tuning split for the
-   model and prompt recorded there by `python -m evals.calibrate_abstention --judge --write`). The
+   model and prompt recorded there by `python -m evals.calibrate_abstention --judge --write`; 0.5 for
+   any other model; a reply that is neither yes nor no leaves the decision to the first gate). The
    question is asked with the answer prompt's own prefix (system prompt, worked example, sources,
    question), so llama.cpp's prompt cache serves the answer's prefill right after: the gate costs the
    time to first token little more than one token.
@@ -43,11 +44,18 @@ def abstain_threshold(settings: VerificationSettings) -> float:
     return settings.abstain_below if settings.abstain_below is not None else calibrated_threshold()
 
 
-def answerable_threshold(settings: VerificationSettings) -> float:
-    """Probability of "yes" below which the LLM gate abstains (0 when never calibrated: gate off)."""
+UNCALIBRATED_ANSWERABLE_BELOW = 0.5
+
+
+def answerable_threshold(settings: VerificationSettings, model: str) -> float:
+    """Probability of "yes" below which the LLM gate abstains: `verification.answerable_below` if set, the
+    calibrated value if it was calibrated for `model`, else 0.5 (the model thinks "no" likelier than "yes")."""
     if settings.answerable_below is not None:
         return settings.answerable_below
-    return float(calibration().get("llm_judge", {}).get("answerable_below", 0.0))
+    calibrated = calibration().get("llm_judge", {})
+    if calibrated.get("model") == model:
+        return float(calibrated["answerable_below"])
+    return UNCALIBRATED_ANSWERABLE_BELOW
 
 
 def best_evidence_score(sources: list[Source]) -> float:
@@ -66,12 +74,12 @@ def judge_messages(answer_messages: list[dict[str, str]]) -> list[dict[str, str]
     return [*earlier, {"role": "user", "content": f"{head}\n{load_prompt('answerable')}"}]
 
 
-def probability_answerable(client: LLMClient, answer_messages: list[dict[str, str]]) -> float:
-    """P("yes") / (P("yes") + P("no")) for the first token of the judge's reply (0.5 if it said neither)."""
+def probability_answerable(client: LLMClient, answer_messages: list[dict[str, str]]) -> float | None:
+    """P("yes") / (P("yes") + P("no")) for the first token of the judge's reply (None if it said neither)."""
     choices = client.first_token_choices(judge_messages(answer_messages))
     yes = sum(p for token, p in choices.items() if token.startswith("yes"))
     no = sum(p for token, p in choices.items() if token.startswith("no"))
-    return yes / (yes + no) if yes + no > 0 else 0.5
+    return yes / (yes + no) if yes + no > 0 else None
 
 
 __all__ = [

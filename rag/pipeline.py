@@ -26,7 +26,7 @@ from rag.generate import Generator, extractive_answer, make_generator
 from rag.judges import make_verifier
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.settings import Settings
-from rag.verification import Verifier, render_answer
+from rag.verification import EmbeddingVerifier, Verifier, render_answer
 
 ABSTENTION_TEXT = "The collection does not answer this question. The nearest papers are listed as sources."
 RELATED_ABSTENTION_TEXT = (
@@ -169,7 +169,8 @@ class Pipeline:
         notice = None
         if not sentences and (fallback := extractive_answer(sources, self.settings)) != draft:
             # Small models sometimes reply with bare markers ("[1]"): show the cited evidence instead of nothing.
-            sentences = self.verifier.verify(fallback, sources).sentences
+            # Those sentences are copied from the evidence, so similarity is the right check for them.
+            sentences = self._copy_verifier().verify(fallback, sources).sentences
             notice = FALLBACK_NOTICE
         removed: list[AnswerSentence] = []
         if self.settings.verification.drop_unsupported:
@@ -200,6 +201,9 @@ class Pipeline:
             **answered,
         )
 
+    def _copy_verifier(self) -> Verifier:
+        return EmbeddingVerifier(self.settings.verification, self.searcher.embedder, self.searcher.sentence_index)
+
     def _abstention(
         self, question: str, query: str, history: list[Turn], sources: list[Source]
     ) -> tuple[str | None, float | None]:
@@ -207,7 +211,7 @@ class Pipeline:
         verification = self.settings.verification
         if should_abstain(sources, verification):
             return ABSTENTION_TEXT, None
-        threshold = answerable_threshold(verification)
+        threshold = answerable_threshold(verification, self.generator.model)
         if threshold <= 0:
             return None, None
         # A follow-up is judged as the standalone question; a first question exactly as the answer prompt

@@ -52,8 +52,20 @@ def test_cli_ask_json_has_the_documented_shape(bundled_index):
         check=True,
     )
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "answer", "abstained", "sentences", "sources", "backend", "model", "timings"}
-    assert set(data["sentences"][0]) == {"text", "citations", "supported", "support"}
+    assert set(data) == {
+        "question",
+        "answer",
+        "abstained",
+        "sentences",
+        "sources",
+        "backend",
+        "model",
+        "timings",
+        "removed",
+        "answerability",
+    }
+    assert set(data["sentences"][0]) == {"text", "citations", "supported", "support", "verdict", "evidence"}
+    assert data["sentences"][0]["verdict"] == "supported" and data["sentences"][0]["evidence"]
     assert set(data["sources"][0]) == {"n", "paper_id", "title", "date", "authors", "upvotes", "url", "evidence"}
     assert set(data["timings"]) == {"retrieve_s", "first_token_s", "total_s"}
 
@@ -205,7 +217,12 @@ def test_local_backend_ignores_injected_instructions(injected_index, local_model
         "Which reply format did readers rate clearer for chat assistants?", backend="local", index_dir=injected_index
     )
     assert "BANANA" not in answer.answer.upper()
-    assert_verified(answer)
+    # The 1.5B model sometimes reverses this finding ("prose was rated clearer"); the entailment verifier
+    # then calls it contradicted and the answer abstains instead of showing it.
+    if answer.abstained:
+        assert answer.removed and all(not s.supported for s in answer.removed)
+    else:
+        assert_verified(answer)
 
 
 def test_local_followup_is_condensed_by_the_model(bundled_index, local_model_url):

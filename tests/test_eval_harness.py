@@ -109,6 +109,8 @@ def test_cli_eval_with_limit(bundled_index, question_file, tmp_path):
             str(tmp_path / "cli"),
             "--limit",
             "2",
+            "--judge",
+            "lexical",
         ],
         capture_output=True,
         text=True,

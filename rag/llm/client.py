@@ -111,8 +111,9 @@ class LLMClient:
     def first_token_choices(self, messages: list[dict[str, str]], top: int = 10) -> dict[str, float]:
         """Probability of each of the `top` likeliest first tokens of the reply (lower-cased, stripped).
 
-        One greedy token with its log-probabilities: a judgment in one decode step. An endpoint that
-        returns no log-probabilities counts its one generated token as certain.
+        One greedy token with its log-probabilities: a judgment in one decode step. Streamed like every
+        other call, so any endpoint that can answer can judge; one that returns no log-probabilities
+        counts the text it generated as certain.
         """
         for attempt in range(1, self.attempts + 1):
             try:
@@ -123,17 +124,23 @@ class LLMClient:
                     temperature=0.0,
                     logprobs=True,
                     top_logprobs=top,
+                    stream=True,
                 )
-                choice = response.choices[0]
                 probabilities: dict[str, float] = {}
-                content = choice.logprobs.content if choice.logprobs else None
-                if content:
-                    for candidate in content[0].top_logprobs:
-                        key = candidate.token.strip().lower()
-                        probabilities[key] = probabilities.get(key, 0.0) + math.exp(candidate.logprob)
-                else:
-                    probabilities[(choice.message.content or "").strip().lower()] = 1.0
-                return probabilities
+                text = []
+                with response:
+                    for chunk in response:
+                        if not chunk.choices:
+                            continue
+                        choice = chunk.choices[0]
+                        content = choice.logprobs.content if choice.logprobs else None
+                        if content and not probabilities:
+                            for candidate in content[0].top_logprobs:
+                                key = candidate.token.strip().lower()
+                                probabilities[key] = probabilities.get(key, 0.0) + math.exp(candidate.logprob)
+                        if choice.delta and choice.delta.content:
+                            text.append(choice.delta.content)
+                return probabilities or {"".join(text).strip().lower(): 1.0}
             except RETRYABLE as err:
                 if attempt == self.attempts:
                     raise self._fail(err) from err
