@@ -38,6 +38,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 "data: [DONE]\n\n"
             )
             self._send(200, body.encode(), content_type="text/event-stream")
+        elif self.mode == "answer":  # a well-behaved endpoint: one cited sentence, then a finish reason
+            self._send(200, _events(["Tiny transformers run on microcontrollers [1]."], "stop"), "text/event-stream")
         elif self.mode == "flaky":
             if type(self).requests == 1:
                 self._send(503, b'{"error": {"message": "busy"}}')
@@ -55,6 +57,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def _chunk(delta: dict[str, str], finish_reason: str | None) -> str:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+    event = {"id": "1", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [choice]}
+    return f"data: {json.dumps(event)}\n\n"
+
+
+def _events(pieces: list[str], finish_reason: str | None) -> bytes:
+    """An OpenAI chat-completion event stream of `pieces`, ending with `finish_reason` (None: no end event)."""
+    body = "".join(_chunk({"content": p}, None) for p in pieces)
+    if finish_reason is not None:
+        body += _chunk({}, finish_reason) + "data: [DONE]\n\n"
+    return body.encode()
 
 
 @contextmanager
