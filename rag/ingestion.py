@@ -67,7 +67,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return [f.resolve() for f in files]
 
 
-def _read_sources(files: list[Path], known: Sources) -> tuple[Sources, int]:
+def _read_sources(files: list[Path], known: Sources, max_abstract_chars: int) -> tuple[Sources, int]:
     """Parse every file whose content changed; collect all errors before failing."""
     updated = Sources(files=dict(known.files))
     errors: list[CorpusFormatError] = []
@@ -78,7 +78,7 @@ def _read_sources(files: list[Path], known: Sources) -> tuple[Sources, int]:
         if previous is not None and previous.sha256 == digest:
             continue
         try:
-            papers = parse_file(path)
+            papers = parse_file(path, max_abstract_chars)
         except CorpusFormatError as err:
             errors.append(err)
             continue
@@ -214,7 +214,7 @@ def ingest(
     files = IndexFiles(settings.index_dir)
     inputs = expand_paths(paths) if paths else config.bundled_corpus_files()
     with files.write_lock():
-        sources, parsed = _read_sources(inputs, files.load_sources())
+        sources, parsed = _read_sources(inputs, files.load_sources(), settings.index.max_abstract_chars)
         target = deduplicate(p for source in sources.files.values() for p in source.papers)
         files.save_sources(sources)
 

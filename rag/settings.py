@@ -70,6 +70,12 @@ class IndexSettings(_Section):
     chunk_overlap: int = Field(
         32, ge=0, le=128, description="word-piece overlap between chunks of a long abstract (changing it re-embeds)"
     )
+    max_abstract_chars: int = Field(
+        20_000,
+        ge=1_000,
+        le=1_000_000,
+        description="longest abstract accepted; a longer record rejects its file with file:line (arXiv caps at 1920)",
+    )
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:

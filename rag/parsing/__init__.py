@@ -13,6 +13,7 @@ from rag.parsing.hf_dump import (
     parse_lines_dump,
 )
 from rag.parsing.json_records import looks_like_json, parse_json_records
+from rag.parsing.limits import DEFAULT_MAX_ABSTRACT_CHARS
 
 __all__ = ["CorpusFormatError", "parse_file", "read_text"]
 
@@ -37,15 +38,16 @@ def read_text(path: Path) -> str:
     return text
 
 
-def parse_file(path: Path | str) -> list[Paper]:
+def parse_file(path: Path | str, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS) -> list[Paper]:
+    """Every paper of `path`; a record whose abstract is longer than `max_abstract_chars` rejects the file."""
     path = Path(path)
     text = read_text(path)
     if looks_like_json(text):
-        papers = parse_json_records(path, text)
+        papers = parse_json_records(path, text, max_abstract_chars)
     elif looks_like_blocks_dump(text):
-        papers = parse_blocks_dump(path, text)
+        papers = parse_blocks_dump(path, text, max_abstract_chars)
     elif looks_like_lines_dump(text):
-        papers = parse_lines_dump(path, text)
+        papers = parse_lines_dump(path, text, max_abstract_chars)
     else:
         raise CorpusFormatError(path, f"not a recognisable file: expected {SUPPORTED}", 1)
     if not papers:

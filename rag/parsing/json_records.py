@@ -9,6 +9,7 @@ from typing import Any
 
 from rag.paper import Paper
 from rag.parsing.errors import CorpusFormatError
+from rag.parsing.limits import DEFAULT_MAX_ABSTRACT_CHARS, check_record_size
 
 _ARXIV_KEYS = {"id", "update_date"}
 _AUTHOR_SPLIT = re.compile(r",\s*|\s+and\s+")
@@ -78,13 +79,14 @@ def _user_metadata(record: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def parse_json_records(path: Path, text: str) -> list[Paper]:
+def parse_json_records(path: Path, text: str, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS) -> list[Paper]:
     papers = []
     for line_no, record in _records(path, text):
         if not isinstance(record, dict):
             raise CorpusFormatError(path, "expected a JSON object per paper", line_no)
         title = _text_field(path, line_no, record, "title")
         abstract = _text_field(path, line_no, record, "abstract")
+        check_record_size(path, line_no, title, abstract, max_abstract_chars)
         meta = _arxiv_metadata(record) if record.keys() >= _ARXIV_KEYS else _user_metadata(record)
         try:
             papers.append(Paper.create(title, abstract, sources=[path.name], **meta))
