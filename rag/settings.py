@@ -180,8 +180,14 @@ SECTIONS: dict[str, type[_Section]] = {
     "llm": LLMSettings,
     "ui": UISettings,
 }
-# Left out of `fingerprint()`: where files live, secrets and the page layout do not change answers.
-_NOT_FINGERPRINTED = {"index": {"data_dir", "dir"}, "llm": {"api_key"}, "ui": True, "preset": True}
+# Left out of `fingerprint()`: where files live, secrets, the page layout and ingest-time record limits do not
+# change answers.
+_NOT_FINGERPRINTED = {
+    "index": {"data_dir", "dir", "max_abstract_chars"},
+    "llm": {"api_key"},
+    "ui": True,
+    "preset": True,
+}
 
 
 def available_presets() -> list[str]:
