@@ -13,21 +13,13 @@ import numpy as np
 import tiktoken
 
 from rag.answer_types import Source
+from rag.budget import cap_tokens
+from rag.instructions import looks_like_instruction  # re-exported: sentences addressed to a model, never evidence
 from rag.retrieve import SearchHit
 from rag.sentences import SentenceIndex
 from rag.settings import EvidenceSettings
 
 _MARKUP = re.compile(r"[<>]")
-# Sentences addressed to a language model rather than describing research: never evidence.
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above)\b|"
-    r"\b(you are|you must|as an ai|system prompt|respond only|reply only|answer only)\b",
-    re.IGNORECASE,
-)
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    return bool(_INSTRUCTION.search(sentence))
 
 
 @functools.cache
@@ -49,7 +41,8 @@ def select_evidence(
     question_vector: np.ndarray, hits: list[SearchHit], index: SentenceIndex, settings: EvidenceSettings
 ) -> list[Source]:
     """Numbered sources (in retrieval order) with their best sentences: at most
-    `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens."""
+    `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens; a sentence
+    longer than the budget is cut to fit and marked `rag.budget.TRUNCATED`."""
     budget = settings.token_budget
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
@@ -66,19 +59,21 @@ def select_evidence(
     used = 0
     for score, position, s_pos in sorted(candidates, reverse=True):
         paper = papers[position]
-        cost = count_prompt_tokens(per_paper[paper.paper_id][0][s_pos]) + (
-            0 if position in chosen else count_prompt_tokens(paper.title) + 4
-        )
+        heading = 0 if position in chosen else count_prompt_tokens(paper.title) + 4
+        text = cap_tokens(per_paper[paper.paper_id][0][s_pos], budget - heading)  # no piece exceeds the budget
+        if text is None:
+            continue
+        cost = count_prompt_tokens(text) + heading
         if used + cost > budget and chosen:
             continue
         used += cost
-        chosen.setdefault(position, []).append((s_pos, score))
+        chosen.setdefault(position, []).append((s_pos, score, text))
     sources = []
     for position in sorted(chosen):
         paper = papers[position]
         picked = sorted(chosen[position])  # keep the abstract's own order
-        evidence = [per_paper[paper.paper_id][0][s] for s, _ in picked]
-        sources.append(Source.from_paper(paper, len(sources) + 1, evidence, [score for _, score in picked]))
+        evidence = [text for _, _, text in picked]
+        sources.append(Source.from_paper(paper, len(sources) + 1, evidence, [score for _, score, _ in picked]))
     return sources
 
 
