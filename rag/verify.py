@@ -19,6 +19,7 @@ import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
+from rag.instructions import never_supported
 from rag.paper import Paper
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
@@ -121,6 +122,10 @@ class EmbeddingVerifier(Verifier):
         support = self._support_matrix([t for t, _ in parsed], sources)
         verified, dropped = [], 0
         for i, (text, cited) in enumerate(parsed):
+            if never_supported(text):  # an instruction to the reader is never a supported claim (rag.instructions)
+                verified.append(AnswerSentence(text=text, citations=[], supported=False, support=0.0))
+                dropped += len(cited)
+                continue
             valid = [n for n in cited if 1 <= n <= len(sources)]
             best = int(np.argmax(support[i]))
             floor = max(threshold, float(support[i, best]) - margin)
