@@ -85,6 +85,7 @@ class Answer(BaseModel):
     dropped_citations: int = Field(default=0, exclude=True)
     draft: str = Field(default="", exclude=True, description="the generator's raw text, before verification")
     notice: str | None = Field(default=None, exclude=True, description="what the reader should know, e.g. a fallback")
+    truncated: bool = Field(default=False, exclude=True, description="the generator's reply ended without a finish")
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

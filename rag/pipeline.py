@@ -28,6 +28,7 @@ from rag.verify import VERIFIERS, Verifier, render_answer
 
 ABSTENTION_TEXT = "The collection does not answer this question. The nearest papers are listed as sources."
 FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
+TRUNCATED_NOTICE = "The answer may be incomplete: the LLM endpoint ended its reply without saying it had finished."
 _HISTORY = TypeAdapter(list[Turn])
 
 
@@ -162,6 +163,8 @@ class Pipeline:
             notice = FALLBACK_NOTICE
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
+        if usage.truncated:  # the endpoint closed the stream without a finish reason
+            notice = f"{notice} {TRUNCATED_NOTICE}" if notice else TRUNCATED_NOTICE
         return Answer(
             answer=render_answer(sentences),
             abstained=False,
@@ -173,6 +176,7 @@ class Pipeline:
             dropped_citations=dropped,
             draft=draft,
             notice=notice,
+            truncated=usage.truncated,
             **common,
         )
 

@@ -151,7 +151,15 @@ class LLMSettings(_Section):
     base_url: str = Field("https://api.openai.com/v1", description="OpenAI-compatible endpoint of the openai backend")
     api_key: SecretStr | None = Field(None, description="API key of the openai backend")
     model: str = Field("gpt-4o-mini", description="model name of the openai backend")
-    timeout_s: float = Field(120.0, gt=0, description="seconds per request (connect / read)")
+    timeout_s: float = Field(
+        60.0, gt=0, description="seconds without a byte from the endpoint (connect / read) before a request fails"
+    )
+    request_deadline_s: float = Field(
+        120.0, gt=0, description="seconds one request may take in all, streamed answer included"
+    )
+    answer_deadline_s: float = Field(
+        150.0, gt=0, description="seconds one LLM call may take in all, every attempt and backoff included"
+    )
     attempts: int = Field(3, ge=1, le=10, description="tries per request before the endpoint is reported as failed")
     backoff_s: float = Field(0.5, ge=0, description="first retry delay; doubled per attempt")
     max_tokens: int = Field(160, ge=1, description="answer tokens at most")
