@@ -29,6 +29,7 @@ from rag.settings import Settings
 from rag.sparse import SparseIndex
 from rag.state import IndexedPaper, IndexFiles, IndexState, SourceFile, Sources, file_sha256
 from rag.store import open_collection, reset_collection, vector_store
+from rag.store_errors import guard_store, ingest_location
 
 
 class IngestError(RagError, ValueError):
@@ -195,6 +196,7 @@ def _index_pipelined(
     return chunks
 
 
+@guard_store(ingest_location)  # a dead Chroma server or a full disk: a clear RagError, not a traceback
 def ingest(
     paths: Sequence[str | Path] | None = None,
     index_dir: str | Path | None = None,

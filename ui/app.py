@@ -177,11 +177,13 @@ def build_app(settings: Settings) -> gr.Blocks:
         return [], Session(), sources_html([]), "", None
 
     def corpus_rows(query: str) -> list[list[Any]]:
-        searcher = get_searcher(settings)
-        searcher.refresh()
-        if query and query.strip():
-            papers = [h.paper for h in searcher.search(query, k=50)]
-        else:
+        try:
+            searcher = get_searcher(settings)
+            searcher.refresh()
+            papers = [h.paper for h in searcher.search(query, k=50)] if query and query.strip() else None
+        except RagError as err:
+            raise gr.Error(str(err)) from None  # shown to the user as this message, not a generic "Error"
+        if papers is None:
             papers = sorted(searcher.papers.values(), key=lambda p: (-(p.upvotes or 0), p.date or "", p.title))
         return [[p.title, p.date or "", p.upvotes or 0, p.authors or 0, "yes" if p.code_urls else ""] for p in papers]
 
@@ -215,8 +217,11 @@ def build_app(settings: Settings) -> gr.Blocks:
 
     def api_ask(question: str, backend: str = "extractive", k: int = 5) -> dict:
         """One question, no session: the verified answer object (for scripts and load tests)."""
-        request = settings.with_overrides({"generation.backend": backend, "evidence.papers": int(k)})
-        return Pipeline(request).stream(question).answer.model_dump()
+        try:
+            request = settings.with_overrides({"generation.backend": backend, "evidence.papers": int(k)})
+            return Pipeline(request).stream(question).answer.model_dump()
+        except RagError as err:
+            raise gr.Error(str(err)) from None
 
     with gr.Blocks(title="paper-rag", analytics_enabled=False, fill_height=True) as demo:
         session = gr.State(Session())
