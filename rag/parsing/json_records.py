@@ -19,6 +19,23 @@ def looks_like_json(text: str) -> bool:
     return text.lstrip().startswith(("{", "["))
 
 
+def _array_item_lines(text: str) -> list[int]:
+    """The line on which each item of the (valid) JSON array `text` starts."""
+    decoder = json.JSONDecoder()
+    lines: list[int] = []
+    position = text.index("[") + 1
+    line, counted = 1, 0  # line number at offset `counted`
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return lines
+        line += text.count("\n", counted, position)
+        counted = position
+        lines.append(line)
+        _, position = decoder.raw_decode(text, position)
+
+
 def _records(path: Path, text: str) -> list[tuple[int, Any]]:
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -26,7 +43,7 @@ def _records(path: Path, text: str) -> list[tuple[int, Any]]:
             items = json.loads(text)
         except json.JSONDecodeError as err:
             raise CorpusFormatError(path, f"invalid JSON: {err.msg}", err.lineno) from err
-        return [(1, item) for item in items]
+        return list(zip(_array_item_lines(text), items, strict=True)) if isinstance(items, list) else [(1, items)]
     records = []
     for no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
