@@ -20,7 +20,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -76,6 +85,13 @@ class IndexSettings(_Section):
         le=1_000_000,
         description="longest abstract accepted; a longer record rejects its file with file:line (arXiv caps at 1920)",
     )
+
+    @field_validator("data_dir", "dir")
+    @classmethod
+    def _not_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and value.expanduser().exists() and not value.expanduser().is_dir():
+            raise ValueError(f"{value} is a file, not a directory")
+        return value
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
