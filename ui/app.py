@@ -21,7 +21,7 @@ import gradio as gr
 from rag.answer_types import Answer
 from rag.errors import IndexNotFoundError, RagError
 from rag.generate import GENERATORS, resolve_backend
-from rag.ingestion import ingest
+from rag.ingestion import IngestError, ingest
 from rag.pipeline import Pipeline
 from rag.retrieve import SearchFilters, get_searcher
 from rag.settings import Settings
@@ -38,6 +38,7 @@ from ui.render import (
     stopped_html,
     streaming_html,
 )
+from ui.uploads import public_message, store_upload
 
 EXAMPLES = [
     "How can one train a model whose memory exceeds the GPUs of a single server?",
@@ -54,7 +55,11 @@ CSS = """
 .rag-note{color:#888;font-style:italic}
 .rag-error{color:#a40000}
 .rag-abstained b{color:#7a5600}
-.rag-card{border:1px solid #ddd;border-radius:8px;padding:.4em .7em;margin:.4em 0;background:#fff}
+.rag-card{border:1px solid #ddd;border-radius:8px;padding:.4em .7em;margin:.4em 0;background:#fff;
+  overflow-wrap:anywhere;word-break:break-word;max-width:100%;box-sizing:border-box}
+.rag-answer{overflow-wrap:anywhere}
+.rag-flag{color:#a15c00;font-weight:400;font-size:.8em}
+.rag-instruction{text-decoration:line-through;color:#999}
 .rag-card summary{cursor:pointer;font-weight:600}
 .rag-card-meta{color:#666;font-size:.85em;margin:.3em 0}
 .rag-uncited{color:#999;font-weight:400;font-size:.8em}
@@ -162,8 +167,8 @@ def build_app(settings: Settings) -> gr.Blocks:
         record = session.records.get(index)
         if record is None:
             return "Feedback is only stored for answers."
-        path = record_feedback(settings.data_dir, bool(data.liked), record)
-        return f"Thanks, feedback saved to {path}."
+        record_feedback(settings.data_dir, bool(data.liked), record)
+        return "Thanks, feedback saved."  # no server paths in what the page shows
 
     def export(session: Session) -> str:
         """The conversation so far as Markdown; the export button always holds the current version."""
@@ -191,23 +196,28 @@ def build_app(settings: Settings) -> gr.Blocks:
         summary = state_summary(IndexFiles(index_root).load_state())
         return (
             f"**{summary['papers']} papers** · {summary['chunks']} chunks · {summary['with_date']} dated · "
-            f"{summary['with_code']} with code · index `{esc(str(index_root))}`"
+            f"{summary['with_code']} with code"
         )
 
     def index_upload(file: Any, query: str, progress: gr.Progress = gr.Progress()) -> tuple[str, str, list, None]:  # noqa: B008
         """Index an uploaded file; the upload box is emptied for the next one either way."""
         if file is None:
             return "Choose a file first.", corpus_stats(), corpus_rows(query), None
-        path = Path(file if isinstance(file, str) else file.name)
+        received = Path(file if isinstance(file, str) else file.name)
+        name = received.name
+        path = store_upload(received, settings.data_dir)  # the index records this copy, not Gradio's temp file
         progress(0, desc="parsing")
         try:
             report = ingest(
                 [path], settings=settings, on_progress=lambda done, total: progress(done / total, desc="indexing")
             )
         except RagError as err:
-            return f"**Not indexed.** {esc(str(err))}", corpus_stats(), corpus_rows(query), None
+            if isinstance(err, IngestError):
+                path.unlink(missing_ok=True)  # a rejected file is not kept (nothing was written); the user has theirs
+            message = public_message(str(err), path, name)
+            return f"**Not indexed.** {esc(message)}", corpus_stats(), corpus_rows(query), None
         message = (
-            f"Indexed **{esc(path.name)}**: {report.added} added, {report.updated} updated, "
+            f"Indexed **{esc(name)}**: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} unchanged ({report.chunks_embedded} chunks in {report.seconds:.1f}s)."
         )
         return message, corpus_stats(), corpus_rows(query), None
@@ -276,6 +286,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                 headers=["title", "date", "upvotes", "authors", "code"],
                 interactive=False,
                 wrap=True,
+                column_widths=["52%", "14%", "11%", "11%", "12%"],  # a long title must not push the rest off-screen
                 elem_id="corpus-table",
                 max_height=520,
             )
