@@ -127,6 +127,11 @@ def build_app(settings: Settings) -> gr.Blocks:
     """The chat page over `settings`' index; each request's settings are `settings` plus the session's choices."""
     index_root = settings.index_dir
 
+    def shown(message: str) -> str:
+        """An error message as the page shows it: no server paths."""
+        message = message.replace(str(index_root), "the index directory")
+        return message.replace(str(settings.data_dir), "the data directory")
+
     def respond(
         message: str,
         chat: list,
@@ -150,7 +155,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                 yield streaming, "", session, gr.skip(), gr.skip()
             final = stream.answer
         except RagError as err:
-            yield [*chat, {"role": "assistant", "content": error_html(str(err))}], "", session, gr.skip(), gr.skip()
+            failed = {"role": "assistant", "content": error_html(shown(str(err)))}
+            yield [*chat, failed], "", session, gr.skip(), gr.skip()
             return
         turn = len(session.turns)
         session.turns.append((turn, final))
@@ -187,7 +193,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             searcher.refresh()
             papers = [h.paper for h in searcher.search(query, k=50)] if query and query.strip() else None
         except RagError as err:
-            raise gr.Error(str(err)) from None  # shown to the user as this message, not a generic "Error"
+            raise gr.Error(shown(str(err))) from None  # shown to the user as this message, not a generic "Error"
         if papers is None:
             papers = sorted(searcher.papers.values(), key=lambda p: (-(p.upvotes or 0), p.date or "", p.title))
         return [[p.title, p.date or "", p.upvotes or 0, p.authors or 0, "yes" if p.code_urls else ""] for p in papers]
@@ -214,7 +220,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         except RagError as err:
             if isinstance(err, IngestError):
                 path.unlink(missing_ok=True)  # a rejected file is not kept (nothing was written); the user has theirs
-            message = public_message(str(err), path, name)
+            message = shown(public_message(str(err), path, name))
             return f"**Not indexed.** {esc(message)}", corpus_stats(), corpus_rows(query), None
         message = (
             f"Indexed **{esc(name)}**: {report.added} added, {report.updated} updated, "
@@ -231,7 +237,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             request = settings.with_overrides({"generation.backend": backend, "evidence.papers": int(k)})
             return Pipeline(request).stream(question).answer.model_dump()
         except RagError as err:
-            raise gr.Error(str(err)) from None
+            raise gr.Error(shown(str(err))) from None
 
     with gr.Blocks(title="paper-rag", analytics_enabled=False, fill_height=True) as demo:
         session = gr.State(Session())
