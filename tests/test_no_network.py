@@ -125,7 +125,9 @@ def test_local_model_makes_no_outbound_connection(small_corpus, tmp_path):
         == 0
     )
     # The server outlives the command that starts it, and `strace -f` waits for every process it traces:
-    # start it under its own strace, which ends when `rag llm stop` ends the server.
+    # start it under its own strace, which ends when `rag llm stop` ends the server. A server left running
+    # by earlier tests is stopped first, so that the one answering here is traced.
+    run_watched(["-m", "rag.cli", "llm", "stop"], log, data)
     server = subprocess.Popen(
         [*strace_prefix(strace_log(log)), sys.executable, "-m", "rag.cli", "llm", "start"],
         env=watched_env(log, data),
