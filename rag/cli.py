@@ -266,13 +266,31 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from ui.app import launch
 
     settings = load_settings(args)
+    ensure_port_free(settings.ui.host, settings.ui.port)
     if args.ingest:
         from rag.ingestion import ingest
 
         ingest(None, settings=settings, show_progress=sys.stderr.isatty())
     print(f"paper-rag chat on http://{settings.ui.host}:{settings.ui.port}  (Ctrl+C to stop)", flush=True)
-    launch(settings)
+    try:
+        launch(settings)
+    except OSError as err:  # e.g. the port was taken between the check and the launch
+        raise InputError(f"cannot serve on {settings.ui.host}:{settings.ui.port}: {err}") from None
     return 0
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """An `InputError` naming the port if something already listens on `host`:`port`."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise InputError(
+                f"cannot serve the chat on {host}:{port}: {err.strerror or err}; choose another port with --port"
+            ) from None
 
 
 def cmd_llm(args: argparse.Namespace) -> int:

@@ -16,6 +16,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# onnxruntime's 1DS telemetry starts when the library loads: it resolves mobile.events.data.microsoft.com
+# and writes a device id and an event queue to ~/.cache/Microsoft/DeveloperTools/.onnxruntime/. Only this
+# variable, set before `import onnxruntime`, stops both (disable_telemetry_events() alone does not).
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent

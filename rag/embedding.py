@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
+import onnxruntime as ort  # loaded after rag/__init__ -> rag.config set ORT_DISABLE_TELEMETRY
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 from tokenizers import Tokenizer
@@ -20,6 +20,9 @@ from rag.settings import IndexSettings
 MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 DIMENSION = 384
+# The model reads 256 word pieces; a text is cut to this many characters before tokenizing (a word piece
+# is rarely over 16 characters), so a huge text costs no more than a normal one.
+MAX_EMBED_CHARS = MAX_TOKENS * 32
 
 
 def _model_file() -> Path:
@@ -61,6 +64,7 @@ def count_tokens(text: str) -> int:
 
 @functools.cache
 def _session(threads: int) -> ort.InferenceSession:
+    ort.disable_telemetry_events()  # belt and braces: rag.config already disabled it before the import
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -89,6 +93,7 @@ class MiniLMEmbedding(BaseEmbedding):
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         tokenizer = load_tokenizer()
+        texts = [text[:MAX_EMBED_CHARS] for text in texts]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         for start in range(0, len(order), self.embed_batch_size):

@@ -13,22 +13,14 @@ import numpy as np
 import tiktoken
 
 from rag.answer_types import Source
+from rag.budget import cap_tokens
+from rag.instructions import looks_like_instruction  # re-exported: sentences addressed to a model, never evidence
 from rag.intent import intent_adjustment, question_intent
 from rag.retrieve import SearchHit
 from rag.sentences import SentenceIndex
 from rag.settings import EvidenceSettings
 
 _MARKUP = re.compile(r"[<>]")
-# Sentences addressed to a language model rather than describing research: never evidence.
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above)\b|"
-    r"\b(you are|you must|as an ai|system prompt|respond only|reply only|answer only)\b",
-    re.IGNORECASE,
-)
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    return bool(_INSTRUCTION.search(sentence))
 
 
 @functools.cache
@@ -54,7 +46,8 @@ def select_evidence(
     question: str = "",
 ) -> list[Source]:
     """Numbered sources (in retrieval order) with their best sentences: at most
-    `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens.
+    `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens; a sentence
+    longer than the budget is cut to fit and marked `rag.budget.TRUNCATED`.
 
     Sentences are ranked by similarity to the question adjusted for what `question` asks for
     (`rag.intent`); a source keeps both: `evidence_scores` (similarity, for the abstention gate) and
@@ -75,24 +68,26 @@ def select_evidence(
         usable = [i for i in np.argsort(-relevance) if not looks_like_instruction(sentences[i])]
         for s_pos in usable[: settings.max_sentences_per_paper]:
             candidates.append((float(relevance[s_pos]), float(similarity[s_pos]), position, int(s_pos)))
-    chosen: dict[int, list[tuple[int, float, float]]] = {}
+    chosen: dict[int, list[tuple[int, float, float, str]]] = {}
     used = 0
     for relevance, similarity, position, s_pos in sorted(candidates, reverse=True):
         paper = papers[position]
-        cost = count_prompt_tokens(per_paper[paper.paper_id][0][s_pos]) + (
-            0 if position in chosen else count_prompt_tokens(paper.title) + 4
-        )
+        heading = 0 if position in chosen else count_prompt_tokens(paper.title) + 4
+        text = cap_tokens(per_paper[paper.paper_id][0][s_pos], budget - heading)  # no piece exceeds the budget
+        if text is None:
+            continue
+        cost = count_prompt_tokens(text) + heading
         if used + cost > budget and chosen:
             continue
         used += cost
-        chosen.setdefault(position, []).append((s_pos, similarity, relevance))
+        chosen.setdefault(position, []).append((s_pos, similarity, relevance, text))
     sources = []
     for position in sorted(chosen):
         paper = papers[position]
         picked = sorted(chosen[position])  # keep the abstract's own order
-        evidence = [per_paper[paper.paper_id][0][s] for s, _, _ in picked]
-        source = Source.from_paper(paper, len(sources) + 1, evidence, [sim for _, sim, _ in picked])
-        source.evidence_relevance = [rel for _, _, rel in picked]
+        evidence = [text for _, _, _, text in picked]
+        source = Source.from_paper(paper, len(sources) + 1, evidence, [sim for _, sim, _, _ in picked])
+        source.evidence_relevance = [rel for _, _, rel, _ in picked]
         sources.append(source)
     return sources
 

@@ -8,6 +8,7 @@ A generator also condenses a follow-up question into a standalone one.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -135,7 +136,7 @@ class OpenAICompatibleGenerator(Generator):
         yield from self.client.stream(messages)
         usage = self.client.last_usage
         if not usage.prompt_tokens:  # an endpoint that reports no usage: count the prompt ourselves
-            usage = Usage(count_prompt_tokens(str(messages)), usage.completion_tokens)
+            usage = dataclasses.replace(usage, prompt_tokens=count_prompt_tokens(str(messages)))
         self.usage = usage
 
     def answerability(self, question: str, sources: list[Source]) -> float | None:

@@ -29,6 +29,7 @@ from rag.settings import Settings
 from rag.sparse import SparseIndex
 from rag.state import IndexedPaper, IndexFiles, IndexState, SourceFile, Sources, file_sha256
 from rag.store import open_collection, reset_collection, vector_store
+from rag.store_errors import guard_store, ingest_location
 
 
 class IngestError(RagError, ValueError):
@@ -67,7 +68,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return [f.resolve() for f in files]
 
 
-def _read_sources(files: list[Path], known: Sources) -> tuple[Sources, int]:
+def _read_sources(files: list[Path], known: Sources, max_abstract_chars: int) -> tuple[Sources, int]:
     """Parse every file whose content changed; collect all errors before failing."""
     updated = Sources(files=dict(known.files))
     errors: list[CorpusFormatError] = []
@@ -78,7 +79,7 @@ def _read_sources(files: list[Path], known: Sources) -> tuple[Sources, int]:
         if previous is not None and previous.sha256 == digest:
             continue
         try:
-            papers = parse_file(path)
+            papers = parse_file(path, max_abstract_chars)
         except CorpusFormatError as err:
             errors.append(err)
             continue
@@ -195,6 +196,7 @@ def _index_pipelined(
     return chunks
 
 
+@guard_store(ingest_location)  # a dead Chroma server or a full disk: a clear RagError, not a traceback
 def ingest(
     paths: Sequence[str | Path] | None = None,
     index_dir: str | Path | None = None,
@@ -214,7 +216,7 @@ def ingest(
     files = IndexFiles(settings.index_dir)
     inputs = expand_paths(paths) if paths else config.bundled_corpus_files()
     with files.write_lock():
-        sources, parsed = _read_sources(inputs, files.load_sources())
+        sources, parsed = _read_sources(inputs, files.load_sources(), settings.index.max_abstract_chars)
         target = deduplicate(p for source in sources.files.values() for p in source.papers)
         files.save_sources(sources)
 

@@ -9,14 +9,31 @@ from urllib.parse import quote_plus
 
 from pydantic import BaseModel, Field
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _GITHUB_URL = re.compile(r"https?://(?:www\.)?github\.com/[\w.\-]+(?:/[\w.\-]+)?", re.IGNORECASE)
 
 
 def normalize_title(title: str) -> str:
-    """Case-, accent- and punctuation-insensitive key used for deduplication."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return _NON_ALNUM.sub(" ", folded.lower()).strip()
+    """Case-, accent-, width- and punctuation-insensitive key used for deduplication, in every script.
+
+    NFKC (full-width and compatibility forms), casefold, accents on Latin letters dropped (the marks of
+    other scripts are part of their letters), then the words (runs of letters, digits and marks of any
+    script) joined by single spaces. For a title whose letters
+    are all ASCII or accented Latin this is exactly the key of earlier versions, so their ids are unchanged;
+    letters the old ASCII-only key dropped ("α-Net", Chinese, Cyrillic, Greek, "ß") are now kept.
+    A title with no letter or digit at all keys on its casefolded symbols, never on an empty string.
+    """
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", title).casefold())
+    kept: list[str] = []
+    base_is_latin = False
+    for char in folded:
+        if unicodedata.combining(char):
+            if base_is_latin:
+                continue  # an accent on a Latin letter: "é" keys as "e", as it always did
+        else:
+            base_is_latin = char.isascii() or unicodedata.name(char, "").startswith("LATIN")
+        kept.append(char if unicodedata.category(char)[0] in "LNM" else " ")  # letters, digits, marks
+    words = unicodedata.normalize("NFC", "".join(kept)).split()
+    return " ".join(words) or " ".join(unicodedata.normalize("NFKC", title).casefold().split())
 
 
 def paper_id_for(title: str) -> str:

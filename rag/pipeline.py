@@ -33,6 +33,7 @@ RELATED_ABSTENTION_TEXT = (
     "The collection has related papers but none of them states this. The nearest papers are listed as sources."
 )
 FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
+TRUNCATED_NOTICE = "The answer may be incomplete: the LLM endpoint ended its reply without saying it had finished."
 _HISTORY = TypeAdapter(list[Turn])
 
 
@@ -178,6 +179,8 @@ class Pipeline:
             sentences = [s for s in sentences if s.supported]
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
+        if usage.truncated:  # the endpoint closed the stream without a finish reason
+            notice = f"{notice} {TRUNCATED_NOTICE}" if notice else TRUNCATED_NOTICE
         answered = {
             "timings": timings,
             "prompt_tokens": usage.prompt_tokens,
@@ -186,6 +189,7 @@ class Pipeline:
             "draft": draft,
             "removed": removed,
             "answerability": answerability,
+            "truncated": usage.truncated,
             **common,
         }
         if not sentences and removed:

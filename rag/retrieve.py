@@ -34,6 +34,7 @@ from rag.settings import RetrievalSettings, Settings
 from rag.sparse import SparseIndex, query_terms
 from rag.state import IndexFiles, IndexState
 from rag.store import open_collection, vector_store
+from rag.store_errors import guard_store, searcher_location, settings_location
 
 # Words of questions *about* a paper collection that abstracts use as boilerplate ("In this paper...").
 _QUESTION_META = re.compile(
@@ -154,6 +155,7 @@ class Searcher:
             hint = f"; the closest title is {hits[0].paper.title!r} ({hits[0].paper.paper_id})" if hits else ""
         raise InputError(f"no indexed paper has the id or title {key!r}{hint}")
 
+    @guard_store(searcher_location)  # a Chroma server that went away: a clear RagError
     def search(
         self,
         query: str,
@@ -286,6 +288,7 @@ _searchers: dict[tuple, Searcher] = {}
 _searchers_lock = threading.Lock()
 
 
+@guard_store(settings_location)
 def get_searcher(settings: Settings | None = None) -> Searcher:
     """A process-wide Searcher per index location, so the model and index load once (`clear_searchers()`)."""
     settings = settings or Settings.load()

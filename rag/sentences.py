@@ -8,12 +8,13 @@ import threading
 import numpy as np
 
 from rag.embedding import MiniLMEmbedding
+from rag.instructions import looks_like_instruction
 from rag.paper import Paper
 from rag.text import split_sentences
 
 
 class SentenceIndex:
-    """Sentence splits and embeddings of abstracts, computed once per paper and kept."""
+    """Sentence splits and embeddings of abstracts (without instruction-like sentences), computed once per paper."""
 
     def __init__(self, embedder: MiniLMEmbedding) -> None:
         self.embedder = embedder
@@ -31,7 +32,10 @@ class SentenceIndex:
     def _sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
         missing = list({self._key(p): p for p in papers if self._key(p) not in self._cache}.values())
         if missing:
-            split = {self._key(p): split_sentences(p.abstract) for p in missing}
+            # Sentences addressed to the reader or a model are neither evidence nor support for an answer.
+            split = {
+                self._key(p): [s for s in split_sentences(p.abstract) if not looks_like_instruction(s)] for p in missing
+            }
             flat = [s for p in missing for s in split[self._key(p)]]
             vectors = self.embedder.embed(flat)
             offset = 0

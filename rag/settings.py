@@ -20,7 +20,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -70,6 +79,19 @@ class IndexSettings(_Section):
     chunk_overlap: int = Field(
         32, ge=0, le=128, description="word-piece overlap between chunks of a long abstract (changing it re-embeds)"
     )
+    max_abstract_chars: int = Field(
+        20_000,
+        ge=1_000,
+        le=1_000_000,
+        description="longest abstract accepted; a longer record rejects its file with file:line (arXiv caps at 1920)",
+    )
+
+    @field_validator("data_dir", "dir")
+    @classmethod
+    def _not_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and value.expanduser().exists() and not value.expanduser().is_dir():
+            raise ValueError(f"{value} is a file, not a directory")
+        return value
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
@@ -173,7 +195,15 @@ class LLMSettings(_Section):
     base_url: str = Field("https://api.openai.com/v1", description="OpenAI-compatible endpoint of the openai backend")
     api_key: SecretStr | None = Field(None, description="API key of the openai backend")
     model: str = Field("gpt-4o-mini", description="model name of the openai backend")
-    timeout_s: float = Field(120.0, gt=0, description="seconds per request (connect / read)")
+    timeout_s: float = Field(
+        60.0, gt=0, description="seconds without a byte from the endpoint (connect / read) before a request fails"
+    )
+    request_deadline_s: float = Field(
+        120.0, gt=0, description="seconds one request may take in all, streamed answer included"
+    )
+    answer_deadline_s: float = Field(
+        150.0, gt=0, description="seconds one LLM call may take in all, every attempt and backoff included"
+    )
     attempts: int = Field(3, ge=1, le=10, description="tries per request before the endpoint is reported as failed")
     backoff_s: float = Field(0.5, ge=0, description="first retry delay; doubled per attempt")
     max_tokens: int = Field(160, ge=1, description="answer tokens at most")
@@ -202,8 +232,14 @@ SECTIONS: dict[str, type[_Section]] = {
     "llm": LLMSettings,
     "ui": UISettings,
 }
-# Left out of `fingerprint()`: where files live, secrets and the page layout do not change answers.
-_NOT_FINGERPRINTED = {"index": {"data_dir", "dir"}, "llm": {"api_key"}, "ui": True, "preset": True}
+# Left out of `fingerprint()`: where files live, secrets, the page layout and ingest-time record limits do not
+# change answers.
+_NOT_FINGERPRINTED = {
+    "index": {"data_dir", "dir", "max_abstract_chars"},
+    "llm": {"api_key"},
+    "ui": True,
+    "preset": True,
+}
 
 
 def available_presets() -> list[str]:

@@ -32,7 +32,7 @@ def chroma_client(index: IndexSettings, index_dir: Path) -> chromadb.api.ClientA
             settings=_settings(),
         )
     except Exception as err:  # chromadb raises bare ValueError/ConnectionError variants
-        raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {err}") from err
+        raise StoreUnavailableError(f"Chroma server at {url} is unreachable: {err}") from err
 
 
 def open_collection(index: IndexSettings, index_dir: Path) -> chromadb.Collection:

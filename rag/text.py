@@ -8,11 +8,15 @@ import re
 # abbreviations ("e.g.", "i.e.", "et al.", "Fig.") do not end one.
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|resp)\.)$", re.IGNORECASE)
+# Hard cap on any text given to a splitter: ingest rejects longer abstracts first (index.max_abstract_chars,
+# at most this), so only text that bypassed ingest (a hand-made Paper, an LLM reply) can ever reach it.
+MAX_TEXT_CHARS = 1_000_000
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(%|x|×|times|-fold))?", re.IGNORECASE)
 
 
 def split_sentences(text: str) -> list[str]:
-    pieces = _BOUNDARY.split(text.strip())
+    """Sentences of `text` (its first `MAX_TEXT_CHARS` characters)."""
+    pieces = _BOUNDARY.split(text[:MAX_TEXT_CHARS].strip())
     sentences: list[str] = []
     for piece in pieces:
         if sentences and _ABBREVIATIONS.search(sentences[-1]):

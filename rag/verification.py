@@ -24,6 +24,7 @@ from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
+from rag.instructions import never_supported
 from rag.paper import Paper
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
@@ -149,6 +150,10 @@ class EmbeddingVerifier(Verifier):
                 support[i, j] = best[i] if numbers_in(sentence) <= source_numbers else 0.0
         verified, dropped = [], 0
         for i, (text, cited) in enumerate(parsed):
+            if never_supported(text):  # an instruction to the reader is never a supported claim (rag.instructions)
+                verified.append(AnswerSentence(text=text, citations=[], supported=False, support=0.0))
+                dropped += len(cited)
+                continue
             valid = [n for n in cited if 1 <= n <= len(sources)]
             best = int(np.argmax(support[i]))
             floor = max(threshold, float(support[i, best]) - margin)
@@ -226,6 +231,10 @@ class EntailmentVerifier(Verifier):
         budget = self.settings.max_checks
         verified, dropped = [], 0
         for i, (text, cited) in enumerate(parsed):
+            if never_supported(text):  # an instruction to the reader is never a supported claim (rag.instructions)
+                verified.append(AnswerSentence(text=text, citations=[], supported=False, support=0.0))
+                dropped += len(cited)
+                continue
             valid = list(dict.fromkeys(n for n in cited if 1 <= n <= len(sources)))
             checks: dict[int, Check] = {}
             for n in valid:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 class _Handler(http.server.BaseHTTPRequestHandler):
     mode = "500"
     requests = 0
+    hung_up = 0  # trickle mode: times the client closed the connection mid-response
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
@@ -32,22 +33,29 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(5)
             self._send(200, json.dumps({"choices": []}).encode())
         elif self.mode == "bare-markers":  # a small model's degenerate reply: citations and no text
-            body = (
-                'data: {"id":"1","object":"chat.completion.chunk","created":0,"model":"m",'
-                '"choices":[{"index":0,"delta":{"content":"[1] [2]"},"finish_reason":null}]}\n\n'
-                "data: [DONE]\n\n"
-            )
-            self._send(200, body.encode(), content_type="text/event-stream")
+            self._send(200, _events(["[1] [2]"], "stop"), content_type="text/event-stream")
+        elif self.mode == "answer":  # a well-behaved endpoint: one cited sentence, then a finish reason
+            self._send(200, _events(["Tiny transformers run on microcontrollers [1]."], "stop"), "text/event-stream")
         elif self.mode == "flaky":
             if type(self).requests == 1:
                 self._send(503, b'{"error": {"message": "busy"}}')
             else:
-                body = (
-                    'data: {"id":"1","object":"chat.completion.chunk","created":0,"model":"m",'
-                    '"choices":[{"index":0,"delta":{"content":"recovered"},"finish_reason":null}]}\n\n'
-                    "data: [DONE]\n\n"
-                )
-                self._send(200, body.encode(), content_type="text/event-stream")
+                self._send(200, _events(["recovered"], "stop"), content_type="text/event-stream")
+        elif self.mode == "cut":  # one chunk, then the connection closes: no finish reason, no [DONE]
+            self._send(200, _events(["Harmony trains massive models on a single server"], None), "text/event-stream")
+        elif self.mode == "trickle":  # headers, then a keep-alive comment every 0.1 s and never an answer
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            try:
+                for _ in range(300):  # 30 s at most, so a client without a deadline still ends
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:  # the client hung up: what a deadline does
+                type(self).hung_up += 1
+        elif self.mode == "silent":  # accepts the request and never answers
+            time.sleep(30)
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
@@ -57,9 +65,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def _chunk(delta: dict[str, str], finish_reason: str | None) -> str:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+    event = {"id": "1", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [choice]}
+    return f"data: {json.dumps(event)}\n\n"
+
+
+def _events(pieces: list[str], finish_reason: str | None) -> bytes:
+    """An OpenAI chat-completion event stream of `pieces`, ending with `finish_reason` (None: no end event)."""
+    body = "".join(_chunk({"content": p}, None) for p in pieces)
+    if finish_reason is not None:
+        body += _chunk({}, finish_reason) + "data: [DONE]\n\n"
+    return body.encode()
+
+
 @contextmanager
 def misbehaving_server(mode: str) -> Iterator[tuple[str, type[_Handler]]]:
-    handler = type("Handler", (_Handler,), {"mode": mode, "requests": 0})
+    handler = type("Handler", (_Handler,), {"mode": mode, "requests": 0, "hung_up": 0})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

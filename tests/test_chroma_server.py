@@ -68,3 +68,112 @@ def test_unreachable_chroma_server_is_a_clear_error(small_corpus, index_dir, mon
     monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
     with pytest.raises(ConnectionError, match="Chroma server"):
         ingest([small_corpus["jsonl"]], index_dir)
+
+
+def _kill(chroma_server_process: subprocess.Popen) -> None:
+    chroma_server_process.kill()
+    chroma_server_process.wait(timeout=30)
+
+
+@pytest.fixture()
+def killable_chroma(tmp_path: Path):
+    """A `chroma run` server that the test kills itself: (url, process)."""
+    chroma = shutil.which("chroma") or str(Path(os.sys.executable).with_name("chroma"))
+    port = _free_port()
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}", process
+    if process.poll() is None:
+        _kill(process)
+
+
+def test_server_killed_mid_session_is_a_clear_error(killable_chroma, small_corpus, index_dir, monkeypatch):
+    from rag.errors import StoreUnavailableError
+
+    url, process = killable_chroma
+    monkeypatch.setenv("RAG_CHROMA_URL", url)
+    ingest([small_corpus["folder"]], index_dir)
+    searcher = Searcher(index_dir=index_dir)
+    assert searcher.search("transformers on microcontrollers", k=3)
+    _kill(process)
+    with pytest.raises(StoreUnavailableError, match=f"Chroma server at {url} is unreachable"):
+        searcher.search("transformers on microcontrollers", k=3)
+    env = {**os.environ, "RAG_CHROMA_URL": url}
+    new = index_dir.parent / "new.jsonl"  # a new file: the ingest has something to write
+    new.write_text('{"title": "A New Paper", "abstract": "We propose a new method for sparse training."}\n')
+    for command in (["search", "transformers on microcontrollers"], ["ingest", str(new)]):
+        result = subprocess.run(
+            [os.sys.executable, "-m", "rag.cli", *command, "--index-dir", str(index_dir)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert result.returncode == 2, result.stderr
+        assert f"Chroma server at {url} is unreachable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_server_killed_during_an_ingest_is_a_clear_error(killable_chroma, index_dir):
+    url, process = killable_chroma
+    env = {**os.environ, "RAG_CHROMA_URL": url}
+    # Small batches: the ingest is still embedding when the first batch is committed and the server dies.
+    ingesting = subprocess.Popen(
+        [
+            os.sys.executable,
+            "-m",
+            "rag.cli",
+            "ingest",
+            "--index-dir",
+            str(index_dir),
+            "--set",
+            "index.ingest_batch_size=4",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 300
+    while not (index_dir / "papers.json").exists():  # the first batch is committed
+        assert ingesting.poll() is None and time.monotonic() < deadline, ingesting.communicate()
+        time.sleep(0.05)
+    _kill(process)
+    _, stderr = ingesting.communicate(timeout=300)
+    assert ingesting.returncode == 2, stderr
+    assert f"Chroma server at {url} is unreachable" in stderr and "Traceback" not in stderr
+
+
+def test_the_chat_page_reports_a_dead_chroma_server(killable_chroma, small_corpus, index_dir, monkeypatch):
+    from gradio_client import Client
+
+    from rag.retrieve import clear_searchers
+    from ui.app import launch
+
+    url, process = killable_chroma
+    monkeypatch.setenv("RAG_CHROMA_URL", url)
+    ingest([small_corpus["folder"]], index_dir)
+    settings = Settings.load(
+        overrides={"index.dir": index_dir, "generation.backend": "extractive", "ui.port": _free_port()}
+    )
+    clear_searchers()
+    demo = launch(settings, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{settings.ui.port}", verbose=False)
+        assert client.predict("transformers on microcontrollers?", "extractive", 3, api_name="/ask")["sources"]
+        _kill(process)
+        with pytest.raises(Exception, match=f"Chroma server at {url} is unreachable"):
+            client.predict("transformers on microcontrollers?", "extractive", 3, api_name="/ask")
+    finally:
+        demo.close()
+        clear_searchers()

@@ -80,3 +80,56 @@ def test_cli_ask_against_failing_endpoint_prints_clear_error(bundled_index, tmp_
     assert result.returncode == 2
     assert "LLM endpoint" in result.stderr and url in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- deadlines: an endpoint that trickles, one that never answers, one that hangs up mid-answer ----------
+
+
+def test_an_endpoint_that_trickles_keep_alives_hits_the_request_deadline():
+    """Keep-alive lines reset a per-read timeout forever; the request deadline still ends the request."""
+    with misbehaving_server("trickle") as (url, handler):
+        client = _client(url, timeout_s=5, request_deadline_s=1.0, answer_deadline_s=20, attempts=2)
+        with pytest.raises(LLMEndpointError, match=r"failed after 2 attempt\(s\): deadline.*llm\.request_deadline_s"):
+            client.complete(MESSAGES)
+        deadline = time.monotonic() + 10
+        while handler.hung_up < 2 and time.monotonic() < deadline:  # the server notices on its next write
+            time.sleep(0.05)
+        assert handler.requests == 2 and handler.hung_up == 2  # the client hung up both times, mid-trickle
+
+
+def test_a_silent_endpoint_is_bounded_by_the_answer_deadline():
+    """Ten attempts of a 0.5 s read timeout would be five seconds; the answer deadline stops them sooner."""
+    with misbehaving_server("silent") as (url, handler):
+        client = _client(url, timeout_s=0.5, answer_deadline_s=1.2, attempts=10)
+        with pytest.raises(LLMEndpointError, match=r"no answer within 1\.2 s \(llm\.answer_deadline_s\)"):
+            client.complete(MESSAGES)
+        assert 2 <= handler.requests <= 3
+
+
+def test_default_deadlines_bound_a_silent_endpoint_to_minutes_not_six():
+    from rag.settings import LLMSettings
+
+    llm = LLMSettings()
+    assert llm.answer_deadline_s <= 150 and llm.request_deadline_s <= llm.answer_deadline_s
+    assert llm.timeout_s * llm.attempts > llm.answer_deadline_s  # the answer deadline is what bounds it
+
+
+def test_a_stream_cut_after_one_chunk_is_marked_truncated(bundled_index, monkeypatch):
+    from rag.pipeline import ask
+
+    with misbehaving_server("cut") as (url, _):
+        client = _client(url)
+        assert client.complete(MESSAGES) == "Harmony trains massive models on a single server"
+        assert client.last_usage.truncated
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        monkeypatch.setenv("OPENAI_API_KEY", "x")
+        monkeypatch.setenv("RAG_MODEL", "m")
+        answer = ask("How does Harmony train massive models on one server?", backend="openai", index_dir=bundled_index)
+    assert answer.truncated and answer.notice and "may be incomplete" in answer.notice
+
+
+def test_a_finished_stream_is_not_marked_truncated():
+    with misbehaving_server("answer") as (url, _):
+        client = _client(url)
+        assert client.complete(MESSAGES).startswith("Tiny transformers")
+        assert not client.last_usage.truncated

@@ -127,3 +127,29 @@ def test_misaligned_record_is_rejected(tmp_path: Path):
     path = _write(tmp_path, "shifted.txt", ("\n".join(lines) + "\n").encode())
     with pytest.raises(CorpusFormatError, match=r"missing its title or abstract|truncated"):
         parse_file(path)
+
+
+def test_utf16_files_are_read_not_called_binary(tmp_path: Path):
+    record = '{"title": "Graph Kernels für Moleküle", "abstract": "We propose graph kernels for molecules."}\n'
+    for encoding in ("utf-16", "utf-16-be", "utf-32"):  # "utf-16" writes a little-endian byte-order mark
+        raw = record.encode(encoding)
+        if encoding == "utf-16-be":
+            raw = b"\xfe\xff" + raw
+        [paper] = parse_file(_write(tmp_path, f"{encoding}.jsonl", raw))
+        assert paper.title == "Graph Kernels für Moleküle"
+    bomless = _write(tmp_path, "bomless.jsonl", record.encode("utf-16-le"))
+    with pytest.raises(CorpusFormatError, match="UTF-16 text without a byte-order mark; re-save as UTF-8"):
+        parse_file(bomless)
+
+
+def test_records_of_a_json_array_are_reported_at_their_own_line(tmp_path: Path):
+    records = [
+        {"title": "First Paper", "abstract": "We propose a method for sparse training of large models."},
+        {"title": "Second Paper", "abstract": "We study graph kernels for molecule retrieval at scale."},
+        {"title": "Third Paper"},
+    ]
+    path = _write(tmp_path, "papers.json", json.dumps(records, indent=2).encode())
+    with pytest.raises(CorpusFormatError, match="'abstract'") as caught:
+        parse_file(path)
+    starts = [no for no, line in enumerate(json.dumps(records, indent=2).splitlines(), start=1) if line == "  {"]
+    assert caught.value.line == starts[2] == 10  # the third record, not line 1

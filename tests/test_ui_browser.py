@@ -20,6 +20,7 @@ pw = pytest.importorskip("playwright.sync_api")
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
+UI: dict[str, Path] = {}  # where the app_url server keeps its index
 MEMORY_QUESTION = "How can one train a model whose memory exceeds the GPUs of a single server?"
 
 
@@ -34,6 +35,7 @@ def app_url(bundled_index, tmp_path_factory):
     """The real app (extractive default) on its own copy of the bundled index; uploads land there."""
     index = tmp_path_factory.mktemp("ui") / "index"
     shutil.copytree(bundled_index, index)
+    UI["index"] = index
     port = _free_port()
     log = (index.parent / "ui.log").open("w")
     # The OpenAI-compatible backend points at a port nothing listens on: the dead-endpoint case.
@@ -212,6 +214,100 @@ def test_upload_a_file_and_a_bad_file(page, tmp_path):
     status = page.locator("#upload-status").inner_text()
     assert "broken.txt" in status and "binary file" in status
     shot(page, "09-bad-upload")
+
+
+def test_an_upload_is_kept_in_the_data_dir_and_gradios_copy_is_removed(page, tmp_path, isolated_data_home):
+    import tempfile
+
+    name = f"upload-{os.getpid()}-{time.monotonic_ns()}.jsonl"
+    upload = tmp_path / name
+    upload.write_text(
+        json.dumps(
+            {
+                "title": "Acoustic Metamaterials for Quiet Data Centres",
+                "abstract": "We design acoustic metamaterial panels that cut data-centre fan noise by 12 decibels.",
+            }
+        )
+        + "\n"
+    )
+    page.get_by_role("tab", name="Corpus").click()
+    page.set_input_files("#upload input[type=file]", str(upload))
+    page.click("#index-btn")
+    page.wait_for_selector("#upload-status :text('Indexed')", timeout=120_000)
+    kept = list((isolated_data_home / "uploads").glob(f"*-{name}"))
+    assert len(kept) == 1 and kept[0].read_bytes() == upload.read_bytes()
+    sources = json.loads((UI["index"] / "sources.json").read_text())["files"]
+    assert str(kept[0].resolve()) in sources
+    assert not [p for p in sources if "gradio" in p]  # the index records our copy, not Gradio's temp file
+    assert not list((Path(tempfile.gettempdir()) / "gradio").rglob(name))  # Gradio's copy is gone
+    shown = page.locator("#upload-status").inner_text() + page.locator("#corpus-stats").inner_text()
+    assert name in shown and str(isolated_data_home) not in shown and tempfile.gettempdir() not in shown
+
+    bad = tmp_path / f"bad-{name}"
+    bad.write_bytes(b"\x00\x01 not a dump")
+    page.set_input_files("#upload input[type=file]", str(bad))
+    page.click("#index-btn")
+    page.wait_for_selector("#upload-status :text('Not indexed')", timeout=60_000)
+    status = page.locator("#upload-status").inner_text()
+    assert f"bad-{name}: binary file" in status and "/" not in status.split("binary file")[0]
+    assert not list((isolated_data_home / "uploads").glob(f"*-bad-{name}"))  # a rejected file is not kept
+
+
+def test_corpus_table_shows_every_column_at_1400px(page):
+    page.get_by_role("tab", name="Corpus").click()
+    page.wait_for_selector("#corpus-table :text('upvotes')", timeout=30_000)
+    page.wait_for_selector("#corpus-table :text('MKOR')", timeout=30_000)  # rows are in (most upvoted first)
+    box = page.evaluate(
+        """() => {
+          const table = document.querySelector('#corpus-table').getBoundingClientRect();
+          const heads = [...document.querySelectorAll('#corpus-table th')].map(th => th.getBoundingClientRect());
+          return {right: table.right, heads: heads.map(h => h.right), widths: heads.map(h => h.width)};
+        }"""
+    )
+    assert len(box["heads"]) == 5
+    assert max(box["heads"]) <= box["right"] + 1  # date, upvotes, authors and code stay inside the table
+    assert min(box["widths"]) > 40
+    shot(page, "10-corpus-columns")
+
+
+def test_a_huge_word_and_a_javascript_link_stay_inside_the_source_card(page, tmp_path):
+    word = "x" * 6000
+    upload = tmp_path / "hostile-card.jsonl"
+    upload.write_text(
+        json.dumps(
+            {
+                "title": "Holographic Storage of Neural Weights",
+                "abstract": f"We store neural network weights in holographic crystals at 3 bits per voxel. {word} "
+                "Holographic storage keeps weights for ten years without power.",
+                "code_urls": ["javascript:alert(document.cookie)", "https://github.com/example/holo"],
+            }
+        )
+        + "\n"
+    )
+    page.get_by_role("tab", name="Corpus").click()
+    page.set_input_files("#upload input[type=file]", str(upload))
+    page.click("#index-btn")
+    page.wait_for_selector("#upload-status :text('Indexed')", timeout=120_000)
+    page.get_by_role("tab", name="Chat").click()
+    ask_in_page(page, "How are neural network weights stored in holographic crystals?")
+    card = page.locator("#sources details.rag-card", has_text="Holographic Storage").first
+    card.evaluate("el => { el.open = true; }")
+    sizes = card.evaluate("el => ({scroll: el.scrollWidth, client: el.clientWidth})")
+    assert sizes["scroll"] <= sizes["client"] + 1, sizes  # the 6000-character word wraps
+    hrefs = page.locator("#sources a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert not [h for h in hrefs if h and h.lower().startswith("javascript:")]
+    assert "https://github.com/example/holo" in hrefs
+    shot(page, "11-long-word-card")
+
+
+def test_the_api_bounds_k(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    for k in (0, 51):
+        with pytest.raises(Exception, match=r"evidence\.papers"):
+            client.predict(MEMORY_QUESTION, "extractive", k, api_name="/ask")
+    assert client.predict(MEMORY_QUESTION, "extractive", 50, api_name="/ask")["sources"]
 
 
 def test_eight_simultaneous_questions_do_not_cross_talk(app_url):

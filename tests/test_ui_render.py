@@ -101,3 +101,15 @@ def test_stop_keeps_the_partial_answer_marked_unverified():
     assert "stopped; citations not verified" in stopped
     finished = [message('<div class="rag-answer">done</div>')]
     assert mark_stopped(finished) == finished
+
+
+def test_only_http_links_are_rendered_in_source_cards():
+    from ui.render import safe_link, source_card
+
+    source = _answer().sources[0].model_copy(
+        update={"code_urls": ["javascript:alert(1)", " JAVASCRIPT:alert(2)", "data:text/html,x", "https://github.com/x/y"]}
+    )
+    card = source_card(source, 0, True)
+    assert "javascript:" not in card.lower() and "data:text" not in card
+    assert 'href="https://github.com/x/y"' in card
+    assert safe_link("//evil.example/x") is None and safe_link("http://ok.example/x") == "http://ok.example/x"

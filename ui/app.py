@@ -21,7 +21,7 @@ import gradio as gr
 from rag.answer_types import Answer
 from rag.errors import IndexNotFoundError, RagError
 from rag.generate import GENERATORS, resolve_backend
-from rag.ingestion import ingest
+from rag.ingestion import IngestError, ingest
 from rag.pipeline import Pipeline
 from rag.retrieve import SearchFilters, get_searcher
 from rag.settings import Settings
@@ -38,6 +38,7 @@ from ui.render import (
     stopped_html,
     streaming_html,
 )
+from ui.uploads import public_message, store_upload
 
 EXAMPLES = [
     "How can one train a model whose memory exceeds the GPUs of a single server?",
@@ -63,7 +64,11 @@ CSS = """
 .rag-note{color:#888;font-style:italic}
 .rag-error{color:#a40000}
 .rag-abstained b{color:#7a5600}
-.rag-card{border:1px solid #ddd;border-radius:8px;padding:.4em .7em;margin:.4em 0;background:#fff}
+.rag-card{border:1px solid #ddd;border-radius:8px;padding:.4em .7em;margin:.4em 0;background:#fff;
+  overflow-wrap:anywhere;word-break:break-word;max-width:100%;box-sizing:border-box}
+.rag-answer{overflow-wrap:anywhere}
+.rag-flag{color:#a15c00;font-weight:400;font-size:.8em}
+.rag-instruction{text-decoration:line-through;color:#999}
 .rag-card summary{cursor:pointer;font-weight:600}
 .rag-card-meta{color:#666;font-size:.85em;margin:.3em 0}
 .rag-uncited{color:#999;font-weight:400;font-size:.8em}
@@ -131,6 +136,11 @@ def build_app(settings: Settings) -> gr.Blocks:
     """The chat page over `settings`' index; each request's settings are `settings` plus the session's choices."""
     index_root = settings.index_dir
 
+    def shown(message: str) -> str:
+        """An error message as the page shows it: no server paths."""
+        message = message.replace(str(index_root), "the index directory")
+        return message.replace(str(settings.data_dir), "the data directory")
+
     def respond(
         message: str,
         chat: list,
@@ -154,7 +164,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                 yield streaming, "", session, gr.skip(), gr.skip()
             final = stream.answer
         except RagError as err:
-            yield [*chat, {"role": "assistant", "content": error_html(str(err))}], "", session, gr.skip(), gr.skip()
+            failed = {"role": "assistant", "content": error_html(shown(str(err)))}
+            yield [*chat, failed], "", session, gr.skip(), gr.skip()
             return
         turn = len(session.turns)
         session.turns.append((turn, final))
@@ -171,8 +182,8 @@ def build_app(settings: Settings) -> gr.Blocks:
         record = session.records.get(index)
         if record is None:
             return "Feedback is only stored for answers."
-        path = record_feedback(settings.data_dir, bool(data.liked), record)
-        return f"Thanks, feedback saved to {path}."
+        record_feedback(settings.data_dir, bool(data.liked), record)
+        return "Thanks, feedback saved."  # no server paths in what the page shows
 
     def export(session: Session) -> str:
         """The conversation so far as Markdown; the export button always holds the current version."""
@@ -186,11 +197,13 @@ def build_app(settings: Settings) -> gr.Blocks:
         return [], Session(), sources_html([]), "", None
 
     def corpus_rows(query: str) -> list[list[Any]]:
-        searcher = get_searcher(settings)
-        searcher.refresh()
-        if query and query.strip():
-            papers = [h.paper for h in searcher.search(query, k=50)]
-        else:
+        try:
+            searcher = get_searcher(settings)
+            searcher.refresh()
+            papers = [h.paper for h in searcher.search(query, k=50)] if query and query.strip() else None
+        except RagError as err:
+            raise gr.Error(shown(str(err))) from None  # shown to the user as this message, not a generic "Error"
+        if papers is None:
             papers = sorted(searcher.papers.values(), key=lambda p: (-(p.upvotes or 0), p.date or "", p.title))
         return [[p.title, p.date or "", p.upvotes or 0, p.authors or 0, "yes" if p.code_urls else ""] for p in papers]
 
@@ -198,23 +211,28 @@ def build_app(settings: Settings) -> gr.Blocks:
         summary = state_summary(IndexFiles(index_root).load_state())
         return (
             f"**{summary['papers']} papers** · {summary['chunks']} chunks · {summary['with_date']} dated · "
-            f"{summary['with_code']} with code · index `{esc(str(index_root))}`"
+            f"{summary['with_code']} with code"
         )
 
     def index_upload(file: Any, query: str, progress: gr.Progress = gr.Progress()) -> tuple[str, str, list, None]:  # noqa: B008
         """Index an uploaded file; the upload box is emptied for the next one either way."""
         if file is None:
             return "Choose a file first.", corpus_stats(), corpus_rows(query), None
-        path = Path(file if isinstance(file, str) else file.name)
+        received = Path(file if isinstance(file, str) else file.name)
+        name = received.name
+        path = store_upload(received, settings.data_dir)  # the index records this copy, not Gradio's temp file
         progress(0, desc="parsing")
         try:
             report = ingest(
                 [path], settings=settings, on_progress=lambda done, total: progress(done / total, desc="indexing")
             )
         except RagError as err:
-            return f"**Not indexed.** {esc(str(err))}", corpus_stats(), corpus_rows(query), None
+            if isinstance(err, IngestError):
+                path.unlink(missing_ok=True)  # a rejected file is not kept (nothing was written); the user has theirs
+            message = shown(public_message(str(err), path, name))
+            return f"**Not indexed.** {esc(message)}", corpus_stats(), corpus_rows(query), None
         message = (
-            f"Indexed **{esc(path.name)}**: {report.added} added, {report.updated} updated, "
+            f"Indexed **{esc(name)}**: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} unchanged ({report.chunks_embedded} chunks in {report.seconds:.1f}s)."
         )
         return message, corpus_stats(), corpus_rows(query), None
@@ -224,8 +242,11 @@ def build_app(settings: Settings) -> gr.Blocks:
 
     def api_ask(question: str, backend: str = "extractive", k: int = 5) -> dict:
         """One question, no session: the verified answer object (for scripts and load tests)."""
-        request = settings.with_overrides({"generation.backend": backend, "evidence.papers": int(k)})
-        return Pipeline(request).stream(question).answer.model_dump()
+        try:
+            request = settings.with_overrides({"generation.backend": backend, "evidence.papers": int(k)})
+            return Pipeline(request).stream(question).answer.model_dump()
+        except RagError as err:
+            raise gr.Error(shown(str(err))) from None
 
     with gr.Blocks(title="paper-rag", analytics_enabled=False, fill_height=True) as demo:
         session = gr.State(Session())
@@ -280,6 +301,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                 headers=["title", "date", "upvotes", "authors", "code"],
                 interactive=False,
                 wrap=True,
+                column_widths=["52%", "14%", "11%", "11%", "12%"],  # a long title must not push the rest off-screen
                 elem_id="corpus-table",
                 max_height=520,
             )

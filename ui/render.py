@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlparse
 
 from rag.answer_types import Answer, AnswerSentence, Source
+from rag.budget import strip_truncation
+from rag.instructions import instruction_sentences
 
 CHIP = '<a class="cite-chip" href="#src-{turn}-{n}" title="{title}">[{n}]</a>'
 
@@ -103,12 +106,27 @@ def answer_html(answer: Answer, turn: int) -> str:
     return f'<div class="rag-answer">{notice}{" ".join(parts)}{removed_html(answer)}{meta}</div>'
 
 
-def _highlighted_abstract(source: Source) -> str:
+INSTRUCTION_FLAG = (
+    ' <span class="rag-flag" title="Sentences of this abstract address the reader or a language model; they are '
+    'never used as evidence">⚠ contains instruction-like text</span>'
+)
+
+
+def _highlighted_abstract(source: Source, instructions: list[str]) -> str:
     text = esc(source.abstract)
     for sentence in sorted(source.evidence, key=len, reverse=True):
-        escaped = esc(sentence)
+        escaped = esc(strip_truncation(sentence))  # a cut sentence is highlighted up to the cut
         text = text.replace(escaped, f'<mark class="rag-evidence">{escaped}</mark>', 1)
+    for sentence in instructions:
+        escaped = esc(sentence)
+        text = text.replace(escaped, f'<span class="rag-instruction">{escaped}</span>', 1)
     return text
+
+
+def safe_link(url: str) -> str | None:
+    """`url` if it is an absolute http(s) URL (no `javascript:`, `data:` or relative links), else None."""
+    parsed = urlparse(url.strip())
+    return url.strip() if parsed.scheme.lower() in ("http", "https") and parsed.netloc else None
 
 
 def source_card(source: Source, turn: int, cited: bool) -> str:
@@ -117,16 +135,18 @@ def source_card(source: Source, turn: int, cited: bool) -> str:
         f"{source.authors} authors" if source.authors else None,
         f"▲ {source.upvotes}" if source.upvotes else None,
     ]
-    links = [
-        f'<a class="rag-code" href="{esc(url)}" target="_blank" rel="noopener">code</a>' for url in source.code_urls[:1]
-    ]
-    links.append(f'<a href="{esc(source.url)}" target="_blank" rel="noopener">paper</a>')
+    code = [link for link in map(safe_link, source.code_urls) if link][:1]
+    links = [f'<a class="rag-code" href="{esc(url)}" target="_blank" rel="noopener">code</a>' for url in code]
+    if paper_link := safe_link(source.url):
+        links.append(f'<a href="{esc(paper_link)}" target="_blank" rel="noopener">paper</a>')
     meta = " · ".join([esc(f) for f in facts if f] + links)
+    instructions = instruction_sentences(source.abstract)
     badge = "" if cited else ' <span class="rag-uncited">not cited</span>'
+    badge += INSTRUCTION_FLAG if instructions else ""
     return (
         f'<details class="rag-card" id="src-{turn}-{source.n}"{" open" if cited else ""}>'
         f'<summary><span class="rag-n">[{source.n}]</span> {esc(source.title)}{badge}</summary>'
-        f'<div class="rag-card-meta">{meta}</div><p>{_highlighted_abstract(source)}</p></details>'
+        f'<div class="rag-card-meta">{meta}</div><p>{_highlighted_abstract(source, instructions)}</p></details>'
     )
 
 

@@ -1,8 +1,11 @@
-"""One client path for every backend: an OpenAI-compatible endpoint, with bounded retries.
+"""One client path for every backend: an OpenAI-compatible endpoint, with bounded retries and deadlines.
 
 A dead, slow or failing endpoint (refused connection, timeout, HTTP 5xx, malformed response) is retried
 with exponential backoff a bounded number of times, then reported as an `LLMEndpointError` that names
-the endpoint; it never hangs and never surfaces a traceback to the user.
+the endpoint; it never hangs and never surfaces a traceback to the user. Three clocks bound a call:
+`timeout_s` without a byte, `request_deadline_s` per request (body included: an endpoint that trickles
+keep-alive lines is cut off) and `answer_deadline_s` for all attempts of one call. A stream that ends
+without a finish reason (the connection closed mid-answer) is recorded as `Usage.truncated`.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import openai
 from openai import OpenAI
 
 from rag.errors import RagError
+from rag.llm.deadline import DeadlineExceeded, DeadlineTransport, deadline_for_this_thread
 from rag.settings import LLMSettings
 
-RETRYABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
+# httpx.TransportError: raised unwrapped while a streamed body is read (e.g. the connection drops).
+RETRYABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError, httpx.TransportError)
 
 
 class LLMEndpointError(RagError, RuntimeError):
@@ -29,6 +35,7 @@ class LLMEndpointError(RagError, RuntimeError):
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    truncated: bool = False  # the stream ended without a finish reason: the answer may be cut off
 
 
 @dataclass
@@ -36,7 +43,9 @@ class LLMClient:
     base_url: str
     model: str
     api_key: str = "not-needed"
-    timeout_s: float = 120.0
+    timeout_s: float = 60.0
+    request_deadline_s: float = 120.0
+    answer_deadline_s: float = 150.0
     attempts: int = 3
     backoff_s: float = 0.5
     max_tokens: int = 160
@@ -50,6 +59,8 @@ class LLMClient:
             model=model or llm.model,
             api_key=llm.api_key.get_secret_value() if llm.api_key else "not-needed",
             timeout_s=llm.timeout_s,
+            request_deadline_s=llm.request_deadline_s,
+            answer_deadline_s=llm.answer_deadline_s,
             attempts=llm.attempts,
             backoff_s=llm.backoff_s,
             max_tokens=llm.max_tokens,
@@ -57,53 +68,83 @@ class LLMClient:
         )
 
     def __post_init__(self) -> None:
-        self._client = OpenAI(base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s, max_retries=0)
+        self._client = OpenAI(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout_s,
+            max_retries=0,
+            http_client=httpx.Client(transport=DeadlineTransport(), timeout=self.timeout_s),
+        )
         self.last_usage = Usage()
 
-    def _fail(self, err: Exception) -> LLMEndpointError:
-        reason = f"HTTP {err.status_code}" if isinstance(err, openai.APIStatusError) else type(err).__name__
-        detail = str(err).splitlines()[0][:200] if str(err) else ""
+    def _fail(self, err: Exception, attempts: int) -> LLMEndpointError:
+        if isinstance(err, DeadlineExceeded):
+            reason = "deadline"
+            detail = f"no complete answer within {self.request_deadline_s:g} s (llm.request_deadline_s)"
+        else:
+            reason = f"HTTP {err.status_code}" if isinstance(err, openai.APIStatusError) else type(err).__name__
+            detail = str(err).splitlines()[0][:200] if str(err) else ""
         return LLMEndpointError(
-            f"LLM endpoint {self.base_url} (model {self.model}) failed after {self.attempts} attempt(s): "
+            f"LLM endpoint {self.base_url} (model {self.model}) failed after {attempts} attempt(s): "
             f"{reason}{': ' + detail if detail else ''}"
         )
 
+    def _out_of_time(self, attempts: int, last: Exception | None) -> LLMEndpointError:
+        cause = f"; last error: {type(last).__name__}" if last is not None else ""
+        return LLMEndpointError(
+            f"LLM endpoint {self.base_url} (model {self.model}) gave no answer within {self.answer_deadline_s:g} s "
+            f"(llm.answer_deadline_s) in {attempts} attempt(s){cause}"
+        )
+
     def stream(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
-        """Yield completion text as it is generated. Retries only before the first token arrives."""
+        """Yield completion text as it is generated. Retries only before the first token arrives; the whole
+        call (every attempt and backoff) ends by `answer_deadline_s`, each request by `request_deadline_s`."""
+        answer_deadline = time.monotonic() + self.answer_deadline_s
+        self.last_usage = Usage()
+        last: Exception | None = None
         for attempt in range(1, self.attempts + 1):
+            remaining = answer_deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._out_of_time(attempt - 1, last)
             emitted = chunks = False
+            finish: str | None = None
             try:
-                response = self._client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,
-                    max_tokens=max_tokens or self.max_tokens,
-                    temperature=self.temperature,
-                    stream=True,
-                    stream_options={"include_usage": True},
-                )
-                # Closing the stream (also when the consumer stops early, e.g. the UI's Stop button)
-                # drops the HTTP connection, which makes the server stop generating.
-                with response:
-                    for chunk in response:
-                        chunks = True
-                        if chunk.usage is not None:
-                            self.last_usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                        if not chunk.choices:
-                            continue
-                        text = chunk.choices[0].delta.content
-                        if text:
-                            emitted = True
-                            yield text
+                with deadline_for_this_thread(time.monotonic() + min(self.request_deadline_s, remaining)):
+                    response = self._client.chat.completions.create(
+                        model=self.model,
+                        messages=messages,
+                        max_tokens=max_tokens or self.max_tokens,
+                        temperature=self.temperature,
+                        stream=True,
+                        stream_options={"include_usage": True},
+                        timeout=min(self.timeout_s, remaining),
+                    )
+                    # Closing the stream (also when the consumer stops early, e.g. the UI's Stop button)
+                    # drops the HTTP connection, which makes the server stop generating.
+                    with response:
+                        for chunk in response:
+                            chunks = True
+                            if chunk.usage is not None:
+                                self.last_usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                            if not chunk.choices:
+                                continue
+                            finish = chunk.choices[0].finish_reason or finish
+                            text = chunk.choices[0].delta.content
+                            if text:
+                                emitted = True
+                                yield text
                 if not chunks:
                     raise ValueError("the response held no completion events (not an OpenAI-compatible stream)")
+                self.last_usage.truncated = finish is None
                 return
             except RETRYABLE as err:
                 if emitted or attempt == self.attempts:
-                    raise self._fail(err) from err
-                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+                    raise self._fail(err, attempt) from err
+                last = err
+                time.sleep(max(0.0, min(self.backoff_s * 2 ** (attempt - 1), answer_deadline - time.monotonic())))
             except (openai.APIError, ValueError, KeyError, TypeError, AttributeError) as err:
                 # 4xx, or a body that is not an OpenAI response: retrying will not help.
-                raise self._fail(err) from err
+                raise self._fail(err, attempt) from err
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
         return "".join(self.stream(messages, max_tokens))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rag.paper import Paper
 from rag.parsing.errors import CorpusFormatError
+from rag.parsing.limits import DEFAULT_MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, check_record_size
 
 CHROME_LINES = {
     "new",
@@ -27,7 +28,6 @@ CHROME_LINES = {
 _LISTING_DATE = re.compile(r"^[A-Z][a-z]{2} \d{1,2}$")  # "Jan 7": the listing's own date, chrome
 _AUTHORS = re.compile(r"^•\s*(\d+)\s+authors?$")
 _PUBLISHED = re.compile(r"^([A-Z][a-z]{2} \d{1,2}, \d{4})(?:\s+(\d+))?$")
-_MAX_TITLE_CHARS = 400
 _MIN_ABSTRACT_CHARS = 40
 
 
@@ -46,7 +46,7 @@ def looks_like_lines_dump(text: str) -> bool:
 
 
 def _check_title(path: Path, line_no: int, title: str) -> None:
-    if len(title) > _MAX_TITLE_CHARS:
+    if len(title) > MAX_TITLE_CHARS:
         raise CorpusFormatError(
             path,
             f"expected a paper title, found {len(title)} characters of text "
@@ -55,7 +55,9 @@ def _check_title(path: Path, line_no: int, title: str) -> None:
         )
 
 
-def _check_abstract(path: Path, line_no: int, title: str, abstract: str | None) -> None:
+def _check_abstract(
+    path: Path, line_no: int, title: str, abstract: str | None, max_chars: int = DEFAULT_MAX_ABSTRACT_CHARS
+) -> None:
     if abstract is None:
         raise CorpusFormatError(path, f"truncated record: title {title[:60]!r} has no abstract", line_no)
     if len(abstract) < _MIN_ABSTRACT_CHARS:
@@ -64,9 +66,10 @@ def _check_abstract(path: Path, line_no: int, title: str, abstract: str | None) 
             f"abstract of {title[:60]!r} is only {len(abstract)} characters (truncated or misaligned record)",
             line_no,
         )
+    check_record_size(path, line_no, title, abstract, max_chars)
 
 
-def parse_lines_dump(path: Path, text: str) -> list[Paper]:
+def parse_lines_dump(path: Path, text: str, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS) -> list[Paper]:
     source = path.name
     numbered = [(no, line.strip()) for no, line in enumerate(text.splitlines(), start=1)]
     content = [(no, line) for no, line in numbered if line and line.lower() not in CHROME_LINES]
@@ -77,7 +80,7 @@ def parse_lines_dump(path: Path, text: str) -> list[Paper]:
         title_no, title = content[i]
         _check_title(path, title_no, title)
         abstract = content[i + 1][1] if i + 1 < len(content) else None
-        _check_abstract(path, title_no, title, abstract)
+        _check_abstract(path, title_no, title, abstract, max_abstract_chars)
         papers.append(Paper.create(title, abstract, sources=[source]))
     return papers
 
@@ -116,7 +119,7 @@ def _parse_meta(lines: list[str]) -> dict[str, object] | None:
     return meta
 
 
-def parse_blocks_dump(path: Path, text: str) -> list[Paper]:
+def parse_blocks_dump(path: Path, text: str, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS) -> list[Paper]:
     source = path.name
     papers: list[Paper] = []
     pending_title: tuple[int, str] | None = None  # title seen, abstract not yet
@@ -137,7 +140,7 @@ def parse_blocks_dump(path: Path, text: str) -> list[Paper]:
             pending_title = (line_no, joined)
         else:
             title_no, title = pending_title
-            _check_abstract(path, title_no, title, joined)
+            _check_abstract(path, title_no, title, joined, max_abstract_chars)
             papers.append(Paper.create(title, joined, sources=[source]))
             pending_title = None
     if pending_title is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from rag.paper import Paper
 from rag.parsing.errors import CorpusFormatError
+from rag.parsing.limits import DEFAULT_MAX_ABSTRACT_CHARS, check_record_size
 
 _ARXIV_KEYS = {"id", "update_date"}
 _AUTHOR_SPLIT = re.compile(r",\s*|\s+and\s+")
@@ -18,6 +19,23 @@ def looks_like_json(text: str) -> bool:
     return text.lstrip().startswith(("{", "["))
 
 
+def _array_item_lines(text: str) -> list[int]:
+    """The line on which each item of the (valid) JSON array `text` starts."""
+    decoder = json.JSONDecoder()
+    lines: list[int] = []
+    position = text.index("[") + 1
+    line, counted = 1, 0  # line number at offset `counted`
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return lines
+        line += text.count("\n", counted, position)
+        counted = position
+        lines.append(line)
+        _, position = decoder.raw_decode(text, position)
+
+
 def _records(path: Path, text: str) -> list[tuple[int, Any]]:
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -25,7 +43,7 @@ def _records(path: Path, text: str) -> list[tuple[int, Any]]:
             items = json.loads(text)
         except json.JSONDecodeError as err:
             raise CorpusFormatError(path, f"invalid JSON: {err.msg}", err.lineno) from err
-        return [(1, item) for item in items]
+        return list(zip(_array_item_lines(text), items, strict=True)) if isinstance(items, list) else [(1, items)]
     records = []
     for no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -78,13 +96,14 @@ def _user_metadata(record: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def parse_json_records(path: Path, text: str) -> list[Paper]:
+def parse_json_records(path: Path, text: str, max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS) -> list[Paper]:
     papers = []
     for line_no, record in _records(path, text):
         if not isinstance(record, dict):
             raise CorpusFormatError(path, "expected a JSON object per paper", line_no)
         title = _text_field(path, line_no, record, "title")
         abstract = _text_field(path, line_no, record, "abstract")
+        check_record_size(path, line_no, title, abstract, max_abstract_chars)
         meta = _arxiv_metadata(record) if record.keys() >= _ARXIV_KEYS else _user_metadata(record)
         try:
             papers.append(Paper.create(title, abstract, sources=[path.name], **meta))

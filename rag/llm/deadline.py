@@ -1,0 +1,60 @@
+"""A total deadline for one HTTP request, streamed body included.
+
+httpx's timeouts are per operation: an endpoint that sends a keep-alive line every few seconds never
+trips a read timeout and can hold a request forever. `DeadlineTransport` wraps the response body so that
+every chunk read checks the deadline set for the current thread (`deadline_for_this_thread`), and raises
+`DeadlineExceeded` once it has passed. The OpenAI client calls the transport on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+
+_state = threading.local()
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The request's total deadline passed while its body was still arriving."""
+
+
+@contextlib.contextmanager
+def deadline_for_this_thread(at: float) -> Iterator[None]:
+    """Requests started on this thread inside the block must finish by `time.monotonic()` == `at`."""
+    previous = getattr(_state, "at", None)
+    _state.at = at
+    try:
+        yield
+    finally:
+        _state.at = previous
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, at: float, request: httpx.Request) -> None:
+        self._inner = inner
+        self._at = at
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if time.monotonic() > self._at:
+                raise DeadlineExceeded("the request's total deadline passed", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class DeadlineTransport(httpx.HTTPTransport):
+    """An `httpx.HTTPTransport` whose response bodies stop at the thread's current deadline."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        at = getattr(_state, "at", None)
+        response = super().handle_request(request)
+        if at is not None and isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _DeadlineStream(response.stream, at, request)
+        return response
