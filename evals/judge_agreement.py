@@ -12,6 +12,7 @@ its prompt, so every eval report can print them without re-judging 169 claims.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 from collections import defaultdict
@@ -66,7 +67,8 @@ def cached_agreement(judge: Judge, split: str = "all", refresh: bool = False) ->
     cache = _read_cache()
     if refresh or key not in cache:
         cache[key] = {"judge": judge.name, "split": split, **agreement(judge, load_claims(DEFAULT_CLAIMS, split))}
-        CACHE.write_text(json.dumps(cache, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        with contextlib.suppress(OSError):  # an installed, read-only package: measured again next time
+            CACHE.write_text(json.dumps(cache, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return cache[key]
 
 
