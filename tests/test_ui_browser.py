@@ -111,6 +111,11 @@ def test_ask_see_chips_and_open_the_source_card(page):
     answer = page.locator(".rag-answer").last
     chips = answer.locator(".cite-chip")
     assert chips.count() >= 1
+    mark = answer.locator(".rag-verdict-supported").first
+    assert mark.is_visible()
+    mark.hover()  # the deciding evidence sentence is its tooltip
+    assert "Supported by the cited paper" in mark.get_attribute("aria-label")
+    assert "memory" in mark.get_attribute("title").lower()
     shot(page, "02-answer-with-chips")
     target = chips.first.get_attribute("href").lstrip("#")
     chips.first.click()
@@ -358,6 +363,7 @@ def test_streamed_answer_from_the_embedded_model(page, local_model_url):
     shot(page, "10-local-model-streaming")
     page.wait_for_selector(".rag-answer:not(.rag-streaming) .cite-chip", timeout=240_000)
     assert "qwen2.5" in page.locator(".rag-meta").last.inner_text()
+    assert page.locator(".rag-answer:not(.rag-streaming) .rag-verdict").count() >= 1
     shot(page, "11-local-model-answer")
 
 
