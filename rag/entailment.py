@@ -9,6 +9,7 @@ the tuning split of `evals/verification/claims.jsonl` (`python -m evals.verifier
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,11 +63,20 @@ def entailment_messages(claim: str, title: str, evidence: list[str]) -> list[dic
 
 
 class EntailmentJudge:
-    """One LLM call per (claim, evidence) pair; see the module docstring."""
+    """One LLM call per (claim, evidence) pair; see the module docstring.
 
-    def __init__(self, client: LLMClient) -> None:
-        self.client = client
+    `client` may be a factory, called on the first judgment (so that merely assembling a pipeline does
+    not start the local model's server)."""
+
+    def __init__(self, client: LLMClient | Callable[[], LLMClient]) -> None:
+        self._client = client
         self.calls = 0
+
+    @property
+    def client(self) -> LLMClient:
+        if not isinstance(self._client, LLMClient):
+            self._client = self._client()
+        return self._client
 
     def judge(self, claim: str, title: str, evidence: list[str]) -> Judgment:
         self.calls += 1

@@ -8,6 +8,8 @@ it is the embedded local model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge
 from rag.errors import ComponentError
@@ -25,16 +27,17 @@ def verifier_name(settings: Settings, backend: str) -> str:
     return "embedding" if backend == ExtractiveGenerator.name else "entailment"
 
 
-def judge_client(settings: Settings, generator: Generator | None) -> LLMClient:
-    """The LLM client that judges: the generator's own, else the embedded local model's."""
+def judge_client(settings: Settings, generator: Generator | None) -> Callable[[], LLMClient]:
+    """A factory of the LLM client that judges: the generator's own, else the embedded local model's."""
     if isinstance(generator, OpenAICompatibleGenerator):
-        return generator.client
+        return lambda: generator.client
     if not LocalGenerator.available():
         raise ComponentError(
             "the entailment verifier needs an LLM: choose an LLM backend, install the local model (`make model`), "
             "or set verification.verifier=embedding"
         )
-    return LocalGenerator(settings).client
+    local = LocalGenerator(settings)
+    return lambda: local.client
 
 
 def make_verifier(
