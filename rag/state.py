@@ -30,7 +30,6 @@ import math
 import shutil
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -296,10 +295,12 @@ class IndexFiles:
         frequency = dict(self.db.execute(f"SELECT term, doc FROM keywords_vocab WHERE term IN ({marks})", wanted))
         idf = {t: math.log(1 + (docs - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
         scores: dict[str, float] = {}
+        known = [t for t in terms if t in idf]
         for paper_id, doclen, body in candidates:
-            counts = Counter(body.split())
+            words = body.split()
+            counts = {t: words.count(t) for t in set(known)}  # C-speed counts of the query terms only
             norm = _K1 * (1 - _B + _B * doclen / avgdl)
-            score = sum(idf.get(t, 0.0) * counts[t] / (counts[t] + norm) for t in terms if counts[t])
+            score = sum(idf[t] * counts[t] / (counts[t] + norm) for t in known if counts[t])
             if score > 0:
                 scores[paper_id] = score
         top = sorted(scores, key=lambda pid: -scores[pid])[:limit]
