@@ -42,6 +42,7 @@ from rag.sparse import fts_query, keyword_text
 FORMAT_VERSION = 2
 _K1, _B = 1.5, 0.75  # Lucene BM25, as bm25s
 _CANDIDATES_PER_HIT = 3  # FTS5 candidates rescored per requested hit
+_COMMON = 0.25  # share of papers above which a query word does not select candidates
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -271,8 +272,17 @@ class IndexFiles:
         """
         if not terms:
             return {}
+        docs = int(self.get_meta("keyword_docs") or 0)
+        wanted = sorted(set(terms))
+        marks = ",".join("?" * len(wanted))
+        frequency = dict(self.db.execute(f"SELECT term, doc FROM keywords_vocab WHERE term IN ({marks})", wanted))
+        if not frequency:
+            return {}
+        # Candidates come from the selective terms: a word in over `_COMMON` of the papers (idf < 1.39)
+        # lengthens FTS5's scan a lot and alone cannot lift a paper into the top; it still counts below.
+        selective = [t for t in frequency if frequency[t] <= _COMMON * docs] or [min(frequency, key=frequency.get)]
         where = ["keywords MATCH ?"]
-        args: list[object] = [fts_query(terms)]
+        args: list[object] = [fts_query(selective)]
         if has_code:
             where.append("p.has_code = 1")
         if year_from is not None:
@@ -294,11 +304,7 @@ class IndexFiles:
         candidates = self.db.execute(sql, (*args, max(limit * _CANDIDATES_PER_HIT, limit))).fetchall()
         if not candidates:
             return {}
-        docs = int(self.get_meta("keyword_docs") or 0)
         avgdl = int(self.get_meta("keyword_tokens") or 0) / max(docs, 1)
-        wanted = sorted(set(terms))
-        marks = ",".join("?" * len(wanted))
-        frequency = dict(self.db.execute(f"SELECT term, doc FROM keywords_vocab WHERE term IN ({marks})", wanted))
         idf = {t: math.log(1 + (docs - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
         scores: dict[str, float] = {}
         known = [t for t in terms if t in idf]
