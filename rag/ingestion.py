@@ -215,7 +215,16 @@ def _rebuild_reason(
                 f"collection {settings.index.collection!r} on {settings.index.chroma_url} holds vectors of another "
                 "embedding model or chunk schema; set RAG_COLLECTION to a new collection or delete that one"
             )
-        return "new collection" if server_fingerprint is None else None
+        if server_fingerprint is None:
+            return "new collection"
+        expected, held = files.chunk_count(), open_collection(settings.index, files.root).count()
+        if held < expected:  # the chunks were deleted behind the records' back: refuse, never go BM25-only
+            raise RagError(
+                f"collection {settings.index.collection!r} on {settings.index.chroma_url} holds {held} chunks but "
+                f"its paper records expect {expected}; delete the collections {settings.index.collection!r} and "
+                f"'{settings.index.collection}__papers' (or set RAG_COLLECTION to a new one) and re-ingest"
+            )
+        return None
     if files.embedding_model != fingerprint:
         return "new index" if not files.embedding_model else "the embedding model or chunk schema changed"
     stored = files.get_meta("vector_store")  # None in an index migrated from the JSON format

@@ -15,6 +15,7 @@ from pathlib import Path
 import chromadb
 import pytest
 
+from rag.errors import RagError
 from rag.ingestion import ingest
 from rag.retrieve import Searcher
 from rag.settings import Settings
@@ -156,3 +157,16 @@ def test_two_processes_on_different_index_dirs_share_one_server_index(chroma_ser
     )
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout)["papers"] == 3
+
+
+def test_a_server_collection_that_lost_its_chunks_is_refused_clearly(
+    chroma_server, small_corpus, index_dir, monkeypatch
+):
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_server)
+    ingest([small_corpus["jsonl"]], index_dir)
+    port = int(chroma_server.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    collection = Settings.load().index.collection
+    client.delete_collection(collection)  # the vectors are gone, the paper records are not
+    with pytest.raises(RagError, match=r"holds 0 chunks but its paper records expect \d+"):
+        ingest([small_corpus["jsonl"]], index_dir)
