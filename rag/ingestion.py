@@ -125,6 +125,7 @@ class _Indexer:
             self.files.clear_papers(db)
             self.files.set_meta("embedding_model", fingerprint, db)
             self.files.set_meta("vector_store", store_key, db)
+            self.files.set_meta("rebuild_pending", "1", db)  # until a run completes: resume, do not start over
 
     def remove(self, paper_ids: list[str]) -> None:
         if not paper_ids:
@@ -280,12 +281,14 @@ def ingest(
         if remote is not None:
             remote.sync(files)  # the server's records are the truth; the local copy is a cache
         reason = _rebuild_reason(files, settings, fingerprint, remote)
-        indexer = _Indexer(files, settings, remote) if reason or changed else None
+        resume = reason is None and files.get_meta("rebuild_pending") == "1"  # a re-embed was interrupted
+        indexer = _Indexer(files, settings, remote) if reason or resume or changed else None
         if indexer is not None and reason is not None:
             if files.paper_count():
                 log.warning("re-embedding every paper: %s", reason)
             indexer.clear(fingerprint, _store_key(settings))
-        target, looked_at = _targets(files, changed, everything=reason is not None)
+        # After a clear (or an interrupted one) every recorded paper is a target, not only changed files'.
+        target, looked_at = _targets(files, changed, everything=reason is not None or resume)
         indexed = files.indexed_hashes(looked_at)
         target_ids = {p.paper_id for p in target}
         stale = sorted(pid for pid in indexed if pid not in target_ids)
@@ -302,6 +305,7 @@ def ingest(
                 files.put_sources(db, changed)
                 files.set_meta("embedding_model", fingerprint, db)
                 files.set_meta("vector_store", _store_key(settings), db)
+                db.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
         total = files.paper_count()
 
     return IngestReport(

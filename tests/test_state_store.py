@@ -185,3 +185,35 @@ def test_an_index_of_the_json_format_is_migrated_without_re_embedding(small_corp
     assert not (index_dir / "papers.json").exists() and not (index_dir / "sources.json").exists()
     again = ingest([small_corpus["folder"]], index_dir)
     assert (again.chunks_embedded, again.files_parsed, again.papers) == (0, 0, 14)
+
+
+def test_an_interrupted_re_embed_is_resumed_not_lost(small_corpus, index_dir, monkeypatch):
+    from rag import ingestion
+
+    settings = Settings.load(overrides={"index.ingest_batch_size": 4})
+    ingest([small_corpus["folder"]], index_dir, settings=settings)
+    shutil.rmtree(index_dir / "chroma")
+    SharedSystemClient.clear_system_cache()
+    original = ingestion._Indexer.commit_batch
+    calls = {"n": 0}
+
+    def fail_third(self, papers, nodes):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("killed (simulated)")
+        return original(self, papers, nodes)
+
+    monkeypatch.setattr(ingestion._Indexer, "commit_batch", fail_third)
+    with pytest.raises(OSError):
+        ingest([small_corpus["folder"]], index_dir, settings=settings)
+    monkeypatch.setattr(ingestion._Indexer, "commit_batch", original)
+    committed = IndexFiles(index_dir).paper_count()
+    assert committed < 14
+
+    # The input files are unchanged, yet the next run re-embeds the papers the interrupted one had not.
+    resumed = ingest([small_corpus["folder"]], index_dir, settings=settings)
+    assert (resumed.papers, resumed.added, resumed.files_parsed) == (14, 14 - committed, 0)
+    files = IndexFiles(index_dir)
+    assert open_collection(Settings.load().index, index_dir).count() == files.chunk_count()
+    assert files.get_meta("rebuild_pending") is None
+    assert ingest([small_corpus["folder"]], index_dir, settings=settings).chunks_embedded == 0
