@@ -103,10 +103,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from rag.errors import IndexNotFoundError
     from rag.state import IndexFiles, state_summary
 
-    files = IndexFiles(load_settings(args).index_dir)
+    settings = load_settings(args)
+    files = IndexFiles(settings.index_dir)
+    if settings.index.chroma_url:  # the records live on the server: bring the local copy up to date
+        from rag.remote import RemoteRecords
+
+        RemoteRecords(settings.index, files.root).sync(files)
     if not files.exists():
         raise IndexNotFoundError(f"no index in {files.root}; run `rag ingest` first")
-    summary = {"index_dir": str(files.root), **state_summary(files.load_state())}
+    summary = {"index_dir": str(files.root), **state_summary(files)}
     print(json.dumps(summary, indent=2))
     return 0
 

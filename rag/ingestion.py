@@ -1,15 +1,19 @@
 """Ingest paper files into the index: parse, deduplicate, chunk, embed, store; incremental and resumable.
 
 Order of writes, so that a crash at any point leaves a usable index that the next run completes:
-1. every file is parsed first; one bad file aborts the run before anything is written;
-2. `sources.json` records the new inputs (the intent);
-3. papers are embedded and committed to Chroma in batches, `papers.json` saved after each batch;
-4. the BM25 index is rebuilt from `papers.json`.
+1. every file is parsed (and every field validated) first; one bad file aborts the run before
+   anything is written;
+2. papers are embedded and committed in batches: chunks to Chroma, then the papers' records and
+   keyword rows in one SQLite transaction (`rag.state`), touching only that batch's rows;
+3. only then are the inputs recorded (file -> sha256 and its parsed records), so a failed or killed
+   run records nothing: the next run parses those files again and embeds only uncommitted papers.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -25,11 +29,13 @@ from rag.embedding import embedder_for, model_fingerprint
 from rag.errors import IndexNotFoundError, RagError
 from rag.paper import Paper
 from rag.parsing import CorpusFormatError, parse_file
+from rag.remote import RemoteRecords
 from rag.settings import Settings
-from rag.sparse import SparseIndex
-from rag.state import IndexedPaper, IndexFiles, IndexState, SourceFile, Sources, file_sha256
+from rag.state import IndexedPaper, IndexFiles, SourceFile, file_sha256
 from rag.store import open_collection, reset_collection, vector_store
 from rag.store_errors import guard_store, ingest_location
+
+log = logging.getLogger(__name__)
 
 
 class IngestError(RagError, ValueError):
@@ -68,26 +74,25 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return [f.resolve() for f in files]
 
 
-def _read_sources(files: list[Path], known: Sources, max_abstract_chars: int) -> tuple[Sources, int]:
-    """Parse every file whose content changed; collect all errors before failing."""
-    updated = Sources(files=dict(known.files))
+def _read_sources(
+    files: list[Path], known: dict[str, str], max_abstract_chars: int
+) -> tuple[dict[str, SourceFile], int]:
+    """Parse every file whose content changed (`known`: path -> sha256); collect all errors before failing."""
+    changed: dict[str, SourceFile] = {}
     errors: list[CorpusFormatError] = []
-    parsed = 0
     for path in files:
         digest = file_sha256(path)
-        previous = known.files.get(str(path))
-        if previous is not None and previous.sha256 == digest:
+        if known.get(str(path)) == digest:
             continue
         try:
             papers = parse_file(path, max_abstract_chars)
         except CorpusFormatError as err:
             errors.append(err)
             continue
-        parsed += 1
-        updated.files[str(path)] = SourceFile(name=path.name, sha256=digest, papers=papers)
+        changed[str(path)] = SourceFile(name=path.name, sha256=digest, papers=papers)
     if errors:
         raise IngestError(errors)
-    return updated, parsed
+    return changed, len(changed)
 
 
 def _progress(enabled: bool) -> Progress:
@@ -103,29 +108,37 @@ def _progress(enabled: bool) -> Progress:
 
 
 class _Indexer:
-    """Commits batches of papers to Chroma and to `papers.json`."""
+    """Commits batches of papers: chunks to Chroma first, then the records (one SQLite transaction each)."""
 
-    def __init__(self, files: IndexFiles, state: IndexState, settings: Settings) -> None:
+    def __init__(self, files: IndexFiles, settings: Settings, remote: RemoteRecords | None) -> None:
         self.files = files
-        self.state = state
         self.settings = settings
+        self.remote = remote
         self.collection = open_collection(settings.index, files.root)
         self.store = vector_store(self.collection)
         self.embedder = embedder_for(settings.index)
 
-    def clear(self) -> None:
-        """Drop every chunk (vectors of another embedding model must not be mixed with ours)."""
+    def clear(self, fingerprint: str, store_key: str) -> None:
+        """Drop every chunk and record (vectors of another model, or a vector store that lost them)."""
         self.collection = reset_collection(self.settings.index, self.files.root)
         self.store = vector_store(self.collection)
-        self.files.save_state(self.state)
+        if self.remote is not None:
+            self.remote.clear(fingerprint)
+        with self.files.transaction() as db:
+            self.files.clear_papers(db)
+            self.files.set_meta("embedding_model", fingerprint, db)
+            self.files.set_meta("vector_store", store_key, db)
+            self.files.set_meta("rebuild_pending", "1", db)  # until a run completes: resume, do not start over
 
     def remove(self, paper_ids: list[str]) -> None:
         if not paper_ids:
             return
-        self.collection.delete(where={"paper_id": {"$in": paper_ids}})
-        for paper_id in paper_ids:
-            self.state.papers.pop(paper_id, None)
-        self.files.save_state(self.state)
+        for part in range(0, len(paper_ids), 500):
+            self.collection.delete(where={"paper_id": {"$in": paper_ids[part : part + 500]}})
+        if self.remote is not None:
+            self.remote.delete(paper_ids)
+        with self.files.transaction() as db:
+            self.files.delete_papers(db, paper_ids)
 
     def embed(self, nodes: list[TextNode]) -> None:
         vectors = self.embedder.embed([node.text for node in nodes])
@@ -136,18 +149,13 @@ class _Indexer:
         # Clears leftovers of an interrupted run and chunks of an older version of these papers.
         self.collection.delete(where={"paper_id": {"$in": [p.paper_id for p in papers]}})
         self.store.add(nodes)
-        for paper in papers:
-            chunks = sum(1 for n in nodes if n.metadata["paper_id"] == paper.paper_id)
-            self.state.papers[paper.paper_id] = IndexedPaper(
-                paper=paper, content_hash=paper.content_hash(), chunks=chunks
-            )
-        self.files.save_state(self.state)
+        counts = Counter(n.metadata["paper_id"] for n in nodes)
+        entries = [IndexedPaper(paper=p, content_hash=p.content_hash(), chunks=counts[p.paper_id]) for p in papers]
+        if self.remote is not None:
+            self.remote.put(entries)
+        with self.files.transaction() as db:  # O(batch): only these rows and their keyword rows are written
+            self.files.put_papers(db, entries)
         return len(nodes)
-
-
-def _needs_indexing(state: IndexState, paper: Paper) -> bool:
-    indexed = state.papers.get(paper.paper_id)
-    return indexed is None or indexed.content_hash != paper.content_hash()
 
 
 def _chunk_batch(papers: list[Paper], overlap: int) -> list[TextNode]:
@@ -165,7 +173,7 @@ def _index_pipelined(
     """Embed on this thread while one helper chunks the next batch and another commits the last.
 
     onnxruntime releases the GIL, so chunking and Chroma writes hide behind embedding. Commits run
-    on a single thread in batch order, so `papers.json` only ever lists fully written batches.
+    on a single thread in batch order, so the state only ever lists fully written batches.
     """
     batches = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
     if not batches:
@@ -196,6 +204,60 @@ def _index_pipelined(
     return chunks
 
 
+def _store_key(settings: Settings) -> str:
+    return f"{settings.index.chroma_url or 'embedded'}|{settings.index.collection}"
+
+
+def _rebuild_reason(
+    files: IndexFiles, settings: Settings, fingerprint: str, remote: RemoteRecords | None
+) -> str | None:
+    """Why every paper must be re-embedded, or None when the committed vectors can be kept."""
+    if remote is not None:
+        server_fingerprint = remote.fingerprint()
+        if server_fingerprint not in (None, fingerprint):
+            raise RagError(
+                f"collection {settings.index.collection!r} on {settings.index.chroma_url} holds vectors of another "
+                "embedding model or chunk schema; set RAG_COLLECTION to a new collection or delete that one"
+            )
+        if server_fingerprint is None:
+            return "new collection"
+        expected, held = files.chunk_count(), open_collection(settings.index, files.root).count()
+        if held < expected:  # the chunks were deleted behind the records' back: refuse, never go BM25-only
+            raise RagError(
+                f"collection {settings.index.collection!r} on {settings.index.chroma_url} holds {held} chunks but "
+                f"its paper records expect {expected}; delete the collections {settings.index.collection!r} and "
+                f"'{settings.index.collection}__papers' (or set RAG_COLLECTION to a new one) and re-ingest"
+            )
+        return None
+    if files.embedding_model != fingerprint:
+        return "new index" if not files.embedding_model else "the embedding model or chunk schema changed"
+    stored = files.get_meta("vector_store")  # None in an index migrated from the JSON format
+    if stored is not None and stored != _store_key(settings):
+        return f"the vector store changed from {stored} to {_store_key(settings)}"
+    expected = files.chunk_count()
+    held = open_collection(settings.index, files.root).count()
+    if held < expected:
+        return f"the vector store holds {held} chunks but the index has {expected}"
+    return None
+
+
+def _targets(files: IndexFiles, changed: dict[str, SourceFile], everything: bool) -> tuple[list[Paper], set[str]]:
+    """The merged papers whose copies changed (or all papers), and the ids whose copies were looked at.
+
+    Only papers with a copy in a changed file can change, so only their copies are read back: a
+    small update to a large index reads O(update) rows, not the corpus.
+    """
+    if everything:
+        affected = None
+    else:
+        affected = files.source_paper_ids(changed) | {p.paper_id for s in changed.values() for p in s.papers}
+    copies = files.source_copies(affected, exclude_paths=changed)
+    copies += [(path, p) for path, s in changed.items() for p in s.papers]
+    target = deduplicate(p for _, p in sorted(copies, key=lambda item: item[0]))
+    looked_at = {p.paper_id for p in target} | (affected or set())
+    return target, looked_at
+
+
 @guard_store(ingest_location)  # a dead Chroma server or a full disk: a clear RagError, not a traceback
 def ingest(
     paths: Sequence[str | Path] | None = None,
@@ -208,7 +270,8 @@ def ingest(
     """Index `paths` (files or directories; default: the bundled corpus) into `index_dir`.
 
     `settings` (default: `Settings.load()`) gives the index location, embedding threads, batch size and
-    chunk overlap; `index_dir` overrides `settings.index.dir`.
+    chunk overlap; `index_dir` overrides `settings.index.dir`. Inputs are recorded only after all their
+    papers are committed, so a failed or killed run records nothing and the next run redoes what is left.
     """
     started = time.perf_counter()
     settings = (settings or Settings.load()).with_overrides({"index.dir": index_dir})
@@ -216,45 +279,48 @@ def ingest(
     files = IndexFiles(settings.index_dir)
     inputs = expand_paths(paths) if paths else config.bundled_corpus_files()
     with files.write_lock():
-        sources, parsed = _read_sources(inputs, files.load_sources(), settings.index.max_abstract_chars)
-        target = deduplicate(p for source in sources.files.values() for p in source.papers)
-        files.save_sources(sources)
-
-        state = files.load_state()
+        changed, parsed = _read_sources(inputs, files.source_hashes(), settings.index.max_abstract_chars)
         fingerprint = f"{model_fingerprint()}-schema{SCHEMA_VERSION}-overlap{settings.index.chunk_overlap}"
-        rebuild = state.embedding_model != fingerprint  # new index, or vectors from another model
-        if rebuild:
-            state = IndexState(embedding_model=fingerprint)
+        remote = RemoteRecords(settings.index, files.root) if settings.index.chroma_url else None
+        if remote is not None:
+            remote.sync(files)  # the server's records are the truth; the local copy is a cache
+        reason = _rebuild_reason(files, settings, fingerprint, remote)
+        resume = reason is None and files.get_meta("rebuild_pending") == "1"  # a re-embed was interrupted
+        indexer = _Indexer(files, settings, remote) if reason or resume or changed else None
+        if indexer is not None and reason is not None:
+            if files.paper_count():
+                log.warning("re-embedding every paper: %s", reason)
+            indexer.clear(fingerprint, _store_key(settings))
+        # After a clear (or an interrupted one) every recorded paper is a target, not only changed files'.
+        target, looked_at = _targets(files, changed, everything=reason is not None or resume)
+        indexed = files.indexed_hashes(looked_at)
         target_ids = {p.paper_id for p in target}
-        stale = [pid for pid in state.papers if pid not in target_ids]
-        pending = [p for p in target if _needs_indexing(state, p)]
-        updated = sum(1 for p in pending if p.paper_id in state.papers)
+        stale = sorted(pid for pid in indexed if pid not in target_ids)
+        pending = [p for p in target if indexed.get(p.paper_id) != p.content_hash()]
+        updated = sum(1 for p in pending if p.paper_id in indexed)
 
         chunks = 0
-        if rebuild or stale or pending:
-            indexer = _Indexer(files, state, settings)
-            if rebuild:
-                indexer.clear()
+        if indexer is not None:
             indexer.remove(stale)
             with _progress(show_progress) as progress:
                 task = progress.add_task("index", total=len(pending), rate="")
                 chunks = _index_pipelined(indexer, pending, batch_size, progress, task, on_progress)
-            files.save_state(state)
-        sparse = SparseIndex.load(files.bm25_dir)
-        if sparse is None or sparse.stamp != state.stamp():
-            SparseIndex.from_papers({pid: e.paper for pid, e in state.papers.items()}, state.stamp()).save(
-                files.bm25_dir
-            )
+            with files.transaction() as db:  # the inputs are recorded last: a failed run records none
+                files.put_sources(db, changed)
+                files.set_meta("embedding_model", fingerprint, db)
+                files.set_meta("vector_store", _store_key(settings), db)
+                db.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
+        total = files.paper_count()
 
     return IngestReport(
         index_dir=str(files.root),
         files=len(inputs),
         files_parsed=parsed,
-        papers=len(state.papers),
+        papers=total,
         added=len(pending) - updated,
         updated=updated,
         removed=len(stale),
-        unchanged=len(target) - len(pending),
+        unchanged=total - len(pending),  # every committed paper this run did not (re)embed
         chunks_embedded=chunks,
         seconds=round(time.perf_counter() - started, 3),
     )

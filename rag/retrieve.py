@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
@@ -27,12 +28,13 @@ from pydantic import BaseModel
 
 from rag.embedding import MiniLMEmbedding, embedder_for
 from rag.errors import IndexNotFoundError, InputError
-from rag.paper import Paper, normalize_title
+from rag.paper import Paper, paper_id_for
 from rag.registry import Registry
+from rag.remote import RemoteRecords
 from rag.sentences import SentenceIndex
 from rag.settings import RetrievalSettings, Settings
-from rag.sparse import SparseIndex, query_terms
-from rag.state import IndexFiles, IndexState
+from rag.sparse import query_terms
+from rag.state import IndexFiles
 from rag.store import open_collection, vector_store
 from rag.store_errors import guard_store, searcher_location, settings_location
 
@@ -101,54 +103,73 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
-
-
 def _ranks(scores: dict[str, float]) -> dict[str, int]:
     ordered = sorted(scores, key=lambda pid: -scores[pid])
     return {pid: rank for rank, pid in enumerate(ordered, start=1)}
 
 
 class Searcher:
-    """An index loaded once (model, Chroma collection, BM25, paper records) and searched many times."""
+    """An open index (model, Chroma collection, state database) searched many times.
+
+    Nothing is loaded up front but the model: paper records and keyword scores are read from the state
+    database (`rag.state`) per query, for the candidates only, so start-up and memory do not grow with
+    the corpus and a running ingest's committed batches are visible at once. With a Chroma server the
+    local database is a cache of the server's records, synced at most every `index.sync_interval_s`.
+    """
 
     def __init__(self, settings: Settings | None = None, *, index_dir: str | Path | None = None) -> None:
         self.settings = (settings or Settings.load()).with_overrides({"index.dir": index_dir})
         self.files = IndexFiles(self.settings.index_dir)
-        if not self.files.exists():
+        self.remote: RemoteRecords | None = None
+        self._lock = threading.Lock()
+        self._synced_at = 0.0
+        if self.settings.index.chroma_url:
+            self.remote = RemoteRecords(self.settings.index, self.files.root)
+            self.refresh(force=True)
+            if self.remote.fingerprint() is None:
+                raise IndexNotFoundError(
+                    f"no papers in collection {self.settings.index.collection!r} on {self.settings.index.chroma_url}; "
+                    "run `rag ingest` first"
+                )
+        elif not self.files.exists():
             raise IndexNotFoundError(f"no index in {self.files.root}; run `rag ingest` first")
+        self.files.db  # noqa: B018 - open (and migrate an old-format index) now, not in the first query
         self.embedder: MiniLMEmbedding = embedder_for(self.settings.index)
         self.sentence_index = SentenceIndex(self.embedder)
         self.store = vector_store(open_collection(self.settings.index, self.files.root))
-        self._lock = threading.Lock()
-        self._loaded_mtime = -1.0
-        self.refresh()
 
-    def refresh(self) -> None:
-        """Pick up a finished or progressing ingest (papers.json is replaced atomically)."""
-        mtime = self.files.papers_file.stat().st_mtime
-        if mtime == self._loaded_mtime:
+    def refresh(self, force: bool = False) -> None:
+        """Bring the local records up to date with the Chroma server (no-op for an embedded index)."""
+        if self.remote is None:
             return
-        with self._lock:
-            state: IndexState = self.files.load_state()
-            papers = {pid: entry.paper for pid, entry in state.papers.items()}
-            sparse = SparseIndex.load(self.files.bm25_dir)
-            if sparse is None or sparse.stamp != state.stamp():  # ingest interrupted before BM25 rebuild
-                sparse = SparseIndex.from_papers(papers, state.stamp())
-            self.papers = papers
-            self.sparse = sparse
-            self._loaded_mtime = mtime
+        if not force and time.monotonic() - self._synced_at < self.settings.index.sync_interval_s:
+            return
+        if not self._lock.acquire(blocking=force):
+            return  # another thread is syncing right now
+        try:
+            self.remote.sync(self.files)
+            self._synced_at = time.monotonic()
+        finally:
+            self._lock.release()
+
+    def papers(self, paper_ids: Iterable[str]) -> dict[str, Paper]:
+        """The committed papers among `paper_ids` (chunks of uncommitted papers are left out)."""
+        return self.files.get_papers(paper_ids)
+
+    def paper_count(self) -> int:
+        return self.files.paper_count()
+
+    def top_papers(self, limit: int) -> list[Paper]:
+        """The most upvoted papers, for a corpus listing."""
+        return self.files.top_papers(limit)
 
     def find_paper(self, key: str) -> Paper:
-        """The indexed paper whose id or (normalised) title is `key`; an `InputError` naming the closest."""
+        """The indexed paper whose id or title is `key` (ids derive from the normalised title, so a title
+        is found by its id); an `InputError` naming the closest title otherwise."""
         self.refresh()
-        if key in self.papers:
-            return self.papers[key]
-        wanted = normalize_title(key)
-        for paper in self.papers.values():
-            if normalize_title(paper.title) == wanted:
-                return paper
+        found = self.papers([key, paper_id_for(key)])
+        if found:
+            return next(iter(found.values()))
         hint = ""
         if query_terms(key):
             hits = self.search(key, k=1)
@@ -202,7 +223,7 @@ class DenseRetriever(Retriever):
     name = "dense"
 
     def scores(self, query: str, filters: SearchFilters, depth: int) -> dict[str, float]:
-        """paper id -> cosine of its best chunk, over the top `depth` chunks."""
+        """paper id -> cosine of its best chunk, over the top `depth` chunks of committed papers."""
         vector = self.index.embedder.get_query_embedding(query)
         result = self.index.store.query(
             VectorStoreQuery(query_embedding=vector, similarity_top_k=depth, filters=filters.to_metadata_filters())
@@ -210,11 +231,10 @@ class DenseRetriever(Retriever):
         best: dict[str, float] = {}
         for node, similarity in zip(result.nodes, result.similarities or [], strict=False):
             paper_id = node.metadata.get("paper_id", "")
-            if paper_id not in self.index.papers:  # chunk of an ingest that has not committed yet
-                continue
             cosine = 1.0 + math.log(max(similarity, 1e-12))  # ChromaVectorStore reports exp(-distance)
             best[paper_id] = max(best.get(paper_id, -1.0), cosine)
-        return best
+        committed = self.index.files.indexed_hashes(best)  # chunks of an ingest that has not committed yet
+        return {pid: score for pid, score in best.items() if pid in committed}
 
     def retrieve(self, query: str, k: int, filters: SearchFilters) -> list[SearchHit]:
         dense = self.scores(query, filters, self.depth(k) * self.settings.dense_depth_factor)
@@ -227,15 +247,13 @@ class BM25Retriever(Retriever):
 
     def scores(self, query: str, filters: SearchFilters, depth: int) -> dict[str, float]:
         """paper id -> BM25 score, for the top `depth` papers with a positive score that pass `filters`."""
-        scores = self.index.sparse.scores(_QUESTION_META.sub(" ", query))
-        ranked: dict[str, float] = {}
-        for row in np.argsort(-scores):
-            if scores[row] <= 0 or len(ranked) >= depth:
-                break
-            paper_id = self.index.sparse.paper_ids[row]
-            if paper_id in self.index.papers and filters.accepts(self.index.papers[paper_id]):
-                ranked[paper_id] = float(scores[row])
-        return ranked
+        return self.index.files.keyword_search(
+            query_terms(_QUESTION_META.sub(" ", query)),
+            depth,
+            year_from=filters.year_from,
+            year_to=filters.year_to,
+            has_code=filters.has_code,
+        )
 
     def retrieve(self, query: str, k: int, filters: SearchFilters) -> list[SearchHit]:
         sparse = self.scores(query, filters, self.depth(k))
@@ -271,9 +289,10 @@ def _hits(
     dense, sparse = dense or {}, sparse or {}
     dense_ranks, sparse_ranks = _ranks(dense), _ranks(sparse)
     ordered = sorted(scores, key=lambda pid: (-scores[pid], -dense.get(pid, -1.0)))[:k]
+    papers = index.papers(ordered)  # only the records of the hits are read
     return [
         SearchHit(
-            paper=index.papers[pid],
+            paper=papers[pid],
             score=scores[pid],
             dense_score=dense.get(pid),
             bm25_score=sparse.get(pid),
@@ -281,6 +300,7 @@ def _hits(
             bm25_rank=sparse_ranks.get(pid),
         )
         for pid in ordered
+        if pid in papers
     ]
 
 

@@ -79,6 +79,9 @@ class IndexSettings(_Section):
     chunk_overlap: int = Field(
         32, ge=0, le=128, description="word-piece overlap between chunks of a long abstract (changing it re-embeds)"
     )
+    sync_interval_s: float = Field(
+        1.0, ge=0.0, le=3600.0, description="with a Chroma server: how often a searcher syncs its local records at most"
+    )
     max_abstract_chars: int = Field(
         20_000,
         ge=1_000,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
 import chromadb
 import pytest
 
+from rag.errors import RagError
 from rag.ingestion import ingest
 from rag.retrieve import Searcher
 from rag.settings import Settings
@@ -68,6 +74,18 @@ def test_unreachable_chroma_server_is_a_clear_error(small_corpus, index_dir, mon
     monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
     with pytest.raises(ConnectionError, match="Chroma server"):
         ingest([small_corpus["jsonl"]], index_dir)
+
+
+def _committed_papers(index_dir: Path) -> int:
+    """Papers committed to the index's state database so far (0 before it exists)."""
+    path = index_dir / "state.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
+            return db.execute("SELECT count(*) FROM papers").fetchone()[0]
+    except sqlite3.Error:  # created but not yet initialised
+        return 0
 
 
 def _kill(chroma_server_process: subprocess.Popen) -> None:
@@ -145,7 +163,7 @@ def test_server_killed_during_an_ingest_is_a_clear_error(killable_chroma, index_
         env=env,
     )
     deadline = time.monotonic() + 300
-    while not (index_dir / "papers.json").exists():  # the first batch is committed
+    while not _committed_papers(index_dir):  # the first batch is committed
         assert ingesting.poll() is None and time.monotonic() < deadline, ingesting.communicate()
         time.sleep(0.05)
     _kill(process)
@@ -177,3 +195,101 @@ def test_the_chat_page_reports_a_dead_chroma_server(killable_chroma, small_corpu
     finally:
         demo.close()
         clear_searchers()
+
+
+SEARCH_LOOP = textwrap.dedent(
+    """
+    import json, sys
+    from rag.retrieve import Searcher
+    searcher = Searcher(index_dir=sys.argv[1])
+    print("ready", flush=True)
+    for line in sys.stdin:
+        hits = searcher.search(line.strip(), k=3)
+        print(json.dumps([[h.paper.title, h.dense_score, h.bm25_score] for h in hits]), flush=True)
+    """
+)
+
+
+def _ingest_in_process(paths: list[Path], index_dir: Path, env: dict[str, str]) -> dict:
+    code = (
+        "import sys, json; from rag.ingestion import ingest; print(ingest(sys.argv[2:], sys.argv[1]).model_dump_json())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(index_dir), *map(str, paths)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_two_processes_on_different_index_dirs_share_one_server_index(chroma_server, small_corpus, tmp_path):
+    env = {**os.environ, "RAG_CHROMA_URL": chroma_server, "RAG_INDEX__SYNC_INTERVAL_S": "0"}
+    first = _ingest_in_process([small_corpus["jsonl"]], tmp_path / "instance-a", env)
+    assert first["papers"] == 3
+
+    reader = subprocess.Popen(
+        [sys.executable, "-c", SEARCH_LOOP, str(tmp_path / "instance-b")],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "ready", reader.stderr.read()
+
+        def ask(query: str) -> list:
+            reader.stdin.write(query + "\n")
+            reader.stdin.flush()
+            return json.loads(reader.stdout.readline())
+
+        hits = ask("transformers on microcontrollers with little memory")
+        assert hits[0][0] == "Tiny Transformers on Microcontrollers"
+        assert hits[0][1] is not None and hits[0][2] is not None  # dense from the server, keywords from the cache
+
+        # An ingest through instance A shows up in the running instance B without any manual step ...
+        new = tmp_path / "new.jsonl"
+        new.write_text(
+            json.dumps(
+                {
+                    "title": "Quantum Annealing for Sparse Coding",
+                    "abstract": "Quantum annealers solve sparse coding problems faster than classical heuristics.",
+                }
+            )
+            + "\n"
+        )
+        added = _ingest_in_process([new], tmp_path / "instance-a", env)
+        assert added["papers"] == 4 and added["added"] == 1
+        assert ask("quantum annealing sparse coding")[0][0] == "Quantum Annealing for Sparse Coding"
+
+        # ... and so does a removal.
+        records = [json.loads(line) for line in small_corpus["jsonl"].read_text().splitlines()]
+        small_corpus["jsonl"].write_text("".join(json.dumps(r) + "\n" for r in records[:2]))
+        removed = _ingest_in_process([small_corpus["jsonl"]], tmp_path / "instance-a", env)
+        assert removed["removed"] == 1
+        assert "Sourdough Fermentation Dynamics" not in [h[0] for h in ask("sourdough bread starter acidity")]
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=60)
+
+    # A third instance (fresh directory) sees the same papers from the server alone.
+    stats = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "stats", "--index-dir", str(tmp_path / "instance-c")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["papers"] == 3
+
+
+def test_a_server_collection_that_lost_its_chunks_is_refused_clearly(
+    chroma_server, small_corpus, index_dir, monkeypatch
+):
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_server)
+    ingest([small_corpus["jsonl"]], index_dir)
+    port = int(chroma_server.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    collection = Settings.load().index.collection
+    client.delete_collection(collection)  # the vectors are gone, the paper records are not
+    with pytest.raises(RagError, match=r"holds 0 chunks but its paper records expect \d+"):
+        ingest([small_corpus["jsonl"]], index_dir)

@@ -53,7 +53,7 @@ def test_changed_new_and_removed_papers(small_corpus, index_dir, tmp_path):
     report = ingest([jsonl, newfile], index_dir)
     assert (report.added, report.updated, report.removed) == (1, 1, 1)
     assert report.papers == 14
-    titles = {p.paper.title for p in IndexFiles(index_dir).load_state().papers.values()}
+    titles = {p.paper.title for p in IndexFiles(index_dir).load_state().values()}
     assert removed_title not in titles and "Quantum Annealing for Sparse Coding" in titles
 
     searcher = Searcher(index_dir=index_dir)
@@ -62,25 +62,25 @@ def test_changed_new_and_removed_papers(small_corpus, index_dir, tmp_path):
     top = searcher.search("quantum annealing sparse coding", k=1)[0]
     assert top.paper.title == "Quantum Annealing for Sparse Coding"
     # No orphan chunks of the removed paper remain in Chroma.
-    assert chroma_count(index_dir) == sum(p.chunks for p in IndexFiles(index_dir).load_state().papers.values())
+    assert chroma_count(index_dir) == sum(p.chunks for p in IndexFiles(index_dir).load_state().values())
 
 
 def test_ids_are_stable_across_rebuilds(small_corpus, tmp_path):
     ingest([small_corpus["folder"]], tmp_path / "a")
     ingest([small_corpus["jsonl"], small_corpus["blocks"], small_corpus["lines"]], tmp_path / "b")
-    assert set(IndexFiles(tmp_path / "a").load_state().papers) == set(IndexFiles(tmp_path / "b").load_state().papers)
+    assert set(IndexFiles(tmp_path / "a").load_state()) == set(IndexFiles(tmp_path / "b").load_state())
 
 
 def test_a_bad_file_is_rejected_and_the_index_is_untouched(small_corpus, index_dir, tmp_path):
     ingest([small_corpus["blocks"]], index_dir)
     files = IndexFiles(index_dir)
-    before = (files.papers_file.read_bytes(), files.sources_file.read_bytes(), chroma_count(index_dir))
+    before = (files.load_state(), files.source_hashes(), chroma_count(index_dir))
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe" + "not a dump".encode("utf-16-le"))
     with pytest.raises(IngestError) as caught:
         ingest([small_corpus["lines"], bad], index_dir)
     assert str(bad) in str(caught.value)
-    assert (files.papers_file.read_bytes(), files.sources_file.read_bytes(), chroma_count(index_dir)) == before
+    assert (files.load_state(), files.source_hashes(), chroma_count(index_dir)) == before
 
 
 def test_cli_reports_bad_file_without_traceback(tmp_path):
@@ -125,15 +125,15 @@ def test_interrupted_ingest_leaves_a_usable_index_and_the_next_run_completes_it(
     )
     assert crashed.returncode == 9, crashed.stderr
     state = IndexFiles(index_dir).load_state()
-    assert len(state.papers) == 8  # two committed batches of 4
+    assert len(state) == 8  # two committed batches of 4
 
-    # Usable: search answers from the committed papers (BM25 is rebuilt in memory when stale).
+    # Usable: search answers from the committed papers (keyword rows commit with their papers).
     hits = Searcher(index_dir=index_dir).search("deep neural network training", k=20)
-    assert hits and {h.paper.paper_id for h in hits} <= set(state.papers)
+    assert hits and {h.paper.paper_id for h in hits} <= set(state)
 
     resumed = ingest([small_corpus["folder"]], index_dir)
     assert resumed.papers == 14 and resumed.added == 6 and resumed.unchanged == 8
-    assert chroma_count(index_dir) == sum(p.chunks for p in IndexFiles(index_dir).load_state().papers.values())
+    assert chroma_count(index_dir) == sum(p.chunks for p in IndexFiles(index_dir).load_state().values())
 
 
 def test_concurrent_ingest_is_refused_clearly(small_corpus, index_dir):

@@ -40,6 +40,8 @@ from ui.render import (
 )
 from ui.uploads import public_message, store_upload
 
+_CORPUS_LISTING = 1000  # papers listed in the corpus tab before a search narrows them
+
 EXAMPLES = [
     "How can one train a model whose memory exceeds the GPUs of a single server?",
     "What top-1 accuracy does EfficientNet-B7 reach on ImageNet?",
@@ -200,15 +202,16 @@ def build_app(settings: Settings) -> gr.Blocks:
         try:
             searcher = get_searcher(settings)
             searcher.refresh()
-            papers = [h.paper for h in searcher.search(query, k=50)] if query and query.strip() else None
+            if query and query.strip():
+                papers = [h.paper for h in searcher.search(query, k=50)]
+            else:
+                papers = searcher.top_papers(_CORPUS_LISTING)  # the most upvoted; the rest are found by searching
         except RagError as err:
             raise gr.Error(shown(str(err))) from None  # shown to the user as this message, not a generic "Error"
-        if papers is None:
-            papers = sorted(searcher.papers.values(), key=lambda p: (-(p.upvotes or 0), p.date or "", p.title))
         return [[p.title, p.date or "", p.upvotes or 0, p.authors or 0, "yes" if p.code_urls else ""] for p in papers]
 
     def corpus_stats() -> str:
-        summary = state_summary(IndexFiles(index_root).load_state())
+        summary = state_summary(IndexFiles(index_root))
         return (
             f"**{summary['papers']} papers** · {summary['chunks']} chunks · {summary['with_date']} dated · "
             f"{summary['with_code']} with code"
@@ -334,7 +337,7 @@ def build_app(settings: Settings) -> gr.Blocks:
 
 def launch(settings: Settings, block: bool = True) -> gr.Blocks:
     """Serve the chat page on `settings.ui.host`:`settings.ui.port`."""
-    if not IndexFiles(settings.index_dir).exists():
+    if not settings.index.chroma_url and not IndexFiles(settings.index_dir).exists():
         raise IndexNotFoundError(f"no index in {settings.index_dir}; run `rag ingest` first")
     get_searcher(settings)  # load the model and index before the first visitor waits for it
     if resolve_backend(settings) == "local":  # load the LLM in the background: the page is usable meanwhile

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 from rag.paper import Paper
 from rag.parsing.errors import CorpusFormatError
+from rag.parsing.fields import dump_date
 from rag.parsing.limits import DEFAULT_MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS, check_record_size
 
 CHROME_LINES = {
@@ -111,7 +111,7 @@ def _parse_meta(lines: list[str]) -> dict[str, object] | None:
         if m := _AUTHORS.match(line):
             meta["authors"] = int(m.group(1))
         elif m := _PUBLISHED.match(line):
-            meta["date"] = datetime.strptime(m.group(1), "%b %d, %Y").date().isoformat()
+            meta["date"] = dump_date(m.group(1))  # ValueError for a day that does not exist
             if m.group(2):
                 meta["upvotes"] = int(m.group(2))
         else:
@@ -130,7 +130,10 @@ def parse_blocks_dump(path: Path, text: str, max_abstract_chars: int = DEFAULT_M
             continue
         in_header = False
         if pending_title is None:
-            meta = _parse_meta(lines)
+            try:
+                meta = _parse_meta(lines)
+            except ValueError as err:
+                raise CorpusFormatError(path, str(err), line_no) from err
             if meta is not None:
                 if not papers:
                     raise CorpusFormatError(path, "metadata block before any paper", line_no)

@@ -9,6 +9,7 @@ from typing import Any
 
 from rag.paper import Paper
 from rag.parsing.errors import CorpusFormatError
+from rag.parsing.fields import count, iso_date, string_list
 from rag.parsing.limits import DEFAULT_MAX_ABSTRACT_CHARS, check_record_size
 
 _ARXIV_KEYS = {"id", "update_date"}
@@ -69,30 +70,33 @@ def _arxiv_metadata(record: dict[str, Any]) -> dict[str, Any]:
     else:
         names = [n.strip() for n in _AUTHOR_SPLIT.split(str(record.get("authors") or "")) if n.strip()]
     categories = str(record.get("categories") or "").split()
+    update_date = record.get("update_date")
     return {
         "arxiv_id": str(record["id"]),
         "author_names": names,
         "authors": len(names) or None,
-        "date": (record.get("update_date") or None),
+        "date": iso_date(update_date) if update_date not in (None, "") else None,
         "categories": categories,
     }
 
 
 def _user_metadata(record: dict[str, Any]) -> dict[str, Any]:
+    """Optional fields of a user record; a present field of the wrong type or form is a ValueError."""
     meta: dict[str, Any] = {}
     authors = record.get("authors")
     if isinstance(authors, list):
         meta["author_names"] = [str(a) for a in authors]
         meta["authors"] = len(authors)
-    elif isinstance(authors, int):
-        meta["authors"] = authors
-    for key in ("date", "arxiv_id"):
-        if record.get(key):
-            meta[key] = str(record[key])
-    if isinstance(record.get("upvotes"), int):
-        meta["upvotes"] = record["upvotes"]
-    if isinstance(record.get("code_urls"), list):
-        meta["code_urls"] = [str(u) for u in record["code_urls"]]
+    elif authors is not None:
+        meta["authors"] = count(authors, "authors")
+    if record.get("date") not in (None, ""):
+        meta["date"] = iso_date(record["date"])
+    if record.get("arxiv_id"):
+        meta["arxiv_id"] = str(record["arxiv_id"])
+    if record.get("upvotes") is not None:
+        meta["upvotes"] = count(record["upvotes"], "upvotes")
+    if record.get("code_urls") is not None:
+        meta["code_urls"] = string_list(record["code_urls"], "code_urls")
     return meta
 
 
@@ -104,7 +108,10 @@ def parse_json_records(path: Path, text: str, max_abstract_chars: int = DEFAULT_
         title = _text_field(path, line_no, record, "title")
         abstract = _text_field(path, line_no, record, "abstract")
         check_record_size(path, line_no, title, abstract, max_abstract_chars)
-        meta = _arxiv_metadata(record) if record.keys() >= _ARXIV_KEYS else _user_metadata(record)
+        try:
+            meta = _arxiv_metadata(record) if record.keys() >= _ARXIV_KEYS else _user_metadata(record)
+        except ValueError as err:
+            raise CorpusFormatError(path, str(err), line_no) from err
         try:
             papers.append(Paper.create(title, abstract, sources=[path.name], **meta))
         except ValueError as err:
