@@ -23,6 +23,7 @@ from rag.answerability import answerable_threshold, should_abstain
 from rag.errors import InputError
 from rag.evidence import select_evidence
 from rag.generate import Generator, extractive_answer, make_generator
+from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.settings import Settings
@@ -216,7 +217,7 @@ class Pipeline:
         if should_abstain(sources, verification):
             return ABSTENTION_TEXT, None
         threshold = answerable_threshold(verification, self.generator.model)
-        if threshold <= 0:
+        if threshold <= 0 or question_intent(query) not in verification.answerability_intents:
             return None, None
         # A follow-up is judged as the standalone question; a first question exactly as the answer prompt
         # will hold it, so the answer's prefill comes from the server's prompt cache.

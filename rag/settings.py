@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -178,6 +178,10 @@ class VerificationSettings(_Section):
         ge=-1.0,
         le=1.0,
         description="abstain when the best evidence score is below this; default: rag/calibration.json",
+    )
+    answerability_intents: list[Literal["how", "why", "quantity", "other"]] = Field(
+        default_factory=lambda: ["quantity", "other"],
+        description="question intents (rag.intent) the LLM answerability gate judges; how/why rely on the others",
     )
     drop_unsupported: bool = Field(
         True,
