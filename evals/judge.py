@@ -30,11 +30,13 @@ from typing import Protocol
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from rag.budget import cap_tokens
 from rag.llm.client import LLMClient
 from rag.prompts import render
 from rag.text import numbers_in
 
 COVERAGE = 0.6
+JUDGE_PASSAGE_TOKENS = 2500  # all passages of one entailment question together
 _WORD = re.compile(r"[a-z][a-z0-9\-]+")
 _STOP = set(STOPWORDS_EN) | {"also", "using", "use", "used", "based", "show", "shows", "paper", "propose", "proposed"}
 
@@ -126,7 +128,9 @@ class EntailmentJudge:
     def supports(self, claim: str, passages: list[str]) -> bool:
         if not passages:
             return False
-        joined = "\n\n".join(passages)
+        # Bounded to fit the judge's context: an abstract can be very long, and a sentence may cite several.
+        each = max(200, JUDGE_PASSAGE_TOKENS // len(passages))
+        joined = "\n\n".join(cap_tokens(p, each) or "" for p in passages)
         return self._yes(("supports", claim, joined), render("judge_entail", passages=joined, claim=claim))
 
     def answers(self, question: str, answer: str) -> bool:

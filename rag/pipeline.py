@@ -196,7 +196,9 @@ class Pipeline:
         if not sentences and removed:
             # Every sentence was contradicted or unstated by the sources: the collection does not say this.
             nearest = sources[: self.settings.generation.nearest_on_abstain]
-            return Answer(answer=RELATED_ABSTENTION_TEXT, abstained=True, sentences=[], sources=nearest, **answered)
+            return Answer(
+                answer=RELATED_ABSTENTION_TEXT, abstained=True, sentences=[], sources=nearest, notice=notice, **answered
+            )
         return Answer(
             answer=render_answer(sentences),
             abstained=False,

@@ -21,6 +21,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
+from rag.budget import cap_tokens
 from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
@@ -189,6 +190,7 @@ class Check:
     judged: bool  # whether the LLM judge was asked
 
 
+JUDGE_SENTENCE_TOKENS = 300  # per abstract sentence shown to the entailment judge
 _SEVERITY = {"contradicted": 0, "not_enough_info": 1, "supported": 2}
 
 
@@ -218,7 +220,9 @@ class EntailmentVerifier(Verifier):
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         top = sorted(np.argsort(-similarity)[: self.settings.entailment_sentences])  # abstract order
-        judgment = self.judge.judge(sentence, source.title, [abstract[k] for k in top])
+        # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).
+        shown = [cap_tokens(abstract[k], JUDGE_SENTENCE_TOKENS) or "" for k in top]
+        judgment = self.judge.judge(sentence, source.title, shown)
         return Check(judgment.verdict(self.settings.entailment_threshold), round(judgment.supported, 4), closest, True)
 
     def verify(self, answer: str, sources: list[Source]) -> Verification:

@@ -92,15 +92,23 @@ def bundled_files() -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def local_model_url():
-    """The real embedded model behind its OpenAI-compatible server, started once per test session."""
-    from rag.llm.local_server import ensure_server, stop_server
+def _local_model_settings():
+    """Settings of the embedded model's server for this test session; the server is stopped at the end."""
+    from rag.llm.local_server import stop_server
     from rag.llm.model_files import parts_installed
     from rag.settings import Settings
 
     if not parts_installed():
         pytest.fail("the embedded model is not installed: `make test` installs it (make model)")
     settings = Settings.load()
-    url = ensure_server(settings)
-    yield url
+    yield settings
     stop_server(settings)
+
+
+@pytest.fixture()
+def local_model_url(_local_model_settings):
+    """The real embedded model behind its OpenAI-compatible server: started once, restarted if a test
+    (the no-network audit) stopped it to trace a server of its own."""
+    from rag.llm.local_server import ensure_server
+
+    return ensure_server(_local_model_settings)

@@ -40,7 +40,10 @@ def test_the_readme_has_runnable_examples():
 
 
 @pytest.fixture(scope="module")
-def readme_env(bundled_index, tmp_path_factory, local_model_url):
+def readme_env(bundled_index, tmp_path_factory, _local_model_settings):
+    from rag.llm.local_server import ensure_server
+
+    ensure_server(_local_model_settings)  # the examples that use the default backend reuse it
     index = tmp_path_factory.mktemp("readme") / "index"
     shutil.copytree(bundled_index, index)
     return {**os.environ, "RAG_INDEX_DIR": str(index), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}

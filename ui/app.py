@@ -56,9 +56,6 @@ CSS = """
 .rag-verdict-supported{color:#1d7a2e;background:#e3f5e6}
 .rag-verdict-contradicted{color:#fff;background:#c62828}
 .rag-verdict-not_enough_info{color:#8a6d00;background:#fff4cc}
-.rag-verdict:focus::after,.rag-verdict:hover::after{content:attr(aria-label);position:absolute;z-index:20;
-  max-width:28em;background:#222;color:#fff;padding:.4em .6em;border-radius:6px;font-size:.85em;
-  margin:1.4em 0 0 -1em;white-space:normal}
 .rag-removed{color:#666;font-size:.85em;margin-top:.4em}
 .rag-removed-evidence{color:#777;font-style:italic;margin:.1em 0 .3em 1em}
 .rag-meta{color:#888;font-size:.8em;margin-top:.4em}

@@ -52,13 +52,14 @@ VERDICT_SYMBOLS = {"supported": "✓", "contradicted": "✗", "not_enough_info":
 
 
 def verdict_mark(sentence: AnswerSentence) -> str:
-    """A small focusable mark after a sentence; hovering or focusing it shows the deciding evidence."""
+    """A small mark after a sentence; hovering it shows the verdict and the deciding evidence (its title:
+    Gradio's sanitizer keeps `title`, not `aria-label`)."""
     tip = VERDICT_LABELS[sentence.verdict]
     if sentence.evidence:
         tip += f": “{sentence.evidence}”"
     return (
-        f'<span class="rag-verdict rag-verdict-{sentence.verdict}" tabindex="0" role="img" '
-        f'aria-label="{esc(tip)}" title="{esc(tip)}">{VERDICT_SYMBOLS[sentence.verdict]}</span>'
+        f'<span class="rag-verdict rag-verdict-{sentence.verdict}" tabindex="0" '
+        f'title="{esc(tip)}">{VERDICT_SYMBOLS[sentence.verdict]}</span>'
     )
 
 

@@ -153,39 +153,47 @@ class LLMClient:
         """Probability of each of the `top` likeliest first tokens of the reply (lower-cased, stripped).
 
         One greedy token with its log-probabilities: a judgment in one decode step. Streamed like every
-        other call, so any endpoint that can answer can judge; one that returns no log-probabilities
-        counts the text it generated as certain.
+        other call (same retries and deadlines), so any endpoint that can answer can judge; one that
+        returns no log-probabilities counts the text it generated as certain.
         """
+        answer_deadline = time.monotonic() + self.answer_deadline_s
+        last: Exception | None = None
         for attempt in range(1, self.attempts + 1):
+            remaining = answer_deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._out_of_time(attempt - 1, last)
             try:
-                response = self._client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,
-                    max_tokens=1,
-                    temperature=0.0,
-                    logprobs=True,
-                    top_logprobs=top,
-                    stream=True,
-                )
                 probabilities: dict[str, float] = {}
-                text = []
-                with response:
-                    for chunk in response:
-                        if not chunk.choices:
-                            continue
-                        choice = chunk.choices[0]
-                        content = choice.logprobs.content if choice.logprobs else None
-                        if content and not probabilities:
-                            for candidate in content[0].top_logprobs:
-                                key = candidate.token.strip().lower()
-                                probabilities[key] = probabilities.get(key, 0.0) + math.exp(candidate.logprob)
-                        if choice.delta and choice.delta.content:
-                            text.append(choice.delta.content)
+                text: list[str] = []
+                with deadline_for_this_thread(time.monotonic() + min(self.request_deadline_s, remaining)):
+                    response = self._client.chat.completions.create(
+                        model=self.model,
+                        messages=messages,
+                        max_tokens=1,
+                        temperature=0.0,
+                        logprobs=True,
+                        top_logprobs=top,
+                        stream=True,
+                        timeout=min(self.timeout_s, remaining),
+                    )
+                    with response:
+                        for chunk in response:
+                            if not chunk.choices:
+                                continue
+                            choice = chunk.choices[0]
+                            content = choice.logprobs.content if choice.logprobs else None
+                            if content and not probabilities:
+                                for candidate in content[0].top_logprobs:
+                                    key = candidate.token.strip().lower()
+                                    probabilities[key] = probabilities.get(key, 0.0) + math.exp(candidate.logprob)
+                            if choice.delta and choice.delta.content:
+                                text.append(choice.delta.content)
                 return probabilities or {"".join(text).strip().lower(): 1.0}
             except RETRYABLE as err:
                 if attempt == self.attempts:
-                    raise self._fail(err) from err
-                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+                    raise self._fail(err, attempt) from err
+                last = err
+                time.sleep(max(0.0, min(self.backoff_s * 2 ** (attempt - 1), answer_deadline - time.monotonic())))
             except (openai.APIError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
-                raise self._fail(err) from err
+                raise self._fail(err, attempt) from err
         raise AssertionError("unreachable")
