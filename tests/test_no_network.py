@@ -105,7 +105,7 @@ def test_ingest_and_search_make_no_outbound_connection(small_corpus, tmp_path):
             ["-m", "rag.cli", "ask", QUESTION, "--backend", "openai", "--json", "--index-dir", str(index)], log, remote
         )
         assert asked.returncode == 0, asked.stderr
-        assert handler.requests >= 1  # the openai backend (gate, answer, checks) really talked to the (loopback) endpoint
+        assert handler.requests >= 1  # the openai backend (gate, answer, checks) talked to the loopback endpoint
     outbound = [e for e in events(log) if not is_local(e)]
     assert outbound == []
     audit = syscalls(log, index)
