@@ -146,18 +146,9 @@ class Pipeline:
 
         abstention, answerability = self._abstention(question, query, history, sources)
         if abstention is not None:
-            nearest = sources[: self.settings.generation.nearest_on_abstain]
             yield abstention
             timings.total_s = round(time.perf_counter() - started, 4)
-            return Answer(
-                answer=abstention,
-                abstained=True,
-                sentences=[],
-                sources=nearest,
-                timings=timings,
-                answerability=answerability,
-                **common,
-            )
+            return self._abstained(abstention, sources, timings=timings, answerability=answerability, **common)
 
         pieces: list[str] = []
         for piece in generator.stream(question, sources):
@@ -195,10 +186,7 @@ class Pipeline:
         }
         if not sentences and removed:
             # Every sentence was contradicted or unstated by the sources: the collection does not say this.
-            nearest = sources[: self.settings.generation.nearest_on_abstain]
-            return Answer(
-                answer=RELATED_ABSTENTION_TEXT, abstained=True, sentences=[], sources=nearest, notice=notice, **answered
-            )
+            return self._abstained(RELATED_ABSTENTION_TEXT, sources, notice=notice, **answered)
         return Answer(
             answer=render_answer(sentences),
             abstained=False,
@@ -207,6 +195,11 @@ class Pipeline:
             notice=notice,
             **answered,
         )
+
+    def _abstained(self, text: str, sources: list[Source], **fields: Any) -> Answer:
+        """An abstention that lists the nearest of `sources`."""
+        nearest = sources[: self.settings.generation.nearest_on_abstain]
+        return Answer(answer=text, abstained=True, sentences=[], sources=nearest, **fields)
 
     def _copy_verifier(self) -> Verifier:
         return EmbeddingVerifier(self.settings.verification, self.searcher.embedder, self.searcher.sentence_index)
@@ -224,9 +217,10 @@ class Pipeline:
         # A follow-up is judged as the standalone question; a first question exactly as the answer prompt
         # will hold it, so the answer's prefill comes from the server's prompt cache.
         answerability = self.generator.answerability(query if history else question, sources)
-        if answerability is not None and answerability < threshold:
-            return RELATED_ABSTENTION_TEXT, round(answerability, 4)
-        return None, None if answerability is None else round(answerability, 4)
+        if answerability is None:  # the model said neither yes nor no: the similarity gate decided
+            return None, None
+        answerability = round(answerability, 4)
+        return (RELATED_ABSTENTION_TEXT if answerability < threshold else None), answerability
 
 
 def resolve_settings(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -95,9 +95,44 @@ class Verifier(ABC):
         self.sentence_index = sentence_index
         self.judge = judge
 
-    @abstractmethod
     def verify(self, answer: str, sources: list[Source]) -> Verification:
-        """Verified sentences of `answer` (with `[n]` markers numbering `sources` from 1)."""
+        """Verified sentences of `answer` (with `[n]` markers numbering `sources` from 1).
+
+        Parsing, the empty cases and instruction-like sentences (never supported, `rag.instructions`) are
+        handled here; each implementation decides one sentence at a time (`_verify_sentence`)."""
+        parsed = parse_cited_sentences(answer)
+        if not parsed or not sources:
+            return _unverifiable(parsed)
+        similarities = self._similarities([t for t, _ in parsed], sources)
+        scratch = self._prepare(parsed, sources, similarities)
+        verified, dropped = [], 0
+        for i, (text, cited) in enumerate(parsed):
+            if never_supported(text):
+                verified.append(AnswerSentence(text=text, citations=[], supported=False, support=0.0))
+                dropped += len(cited)
+                continue
+            sentence, removed = self._verify_sentence(i, text, cited, sources, similarities, scratch)
+            verified.append(sentence)
+            dropped += removed
+        return Verification(verified, dropped)
+
+    def _prepare(
+        self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]
+    ) -> Any:
+        """Per-answer working state handed to every `_verify_sentence` call (default: none)."""
+        return None
+
+    @abstractmethod
+    def _verify_sentence(
+        self,
+        i: int,
+        text: str,
+        cited: list[int],
+        sources: list[Source],
+        similarities: list[np.ndarray],
+        scratch: Any,
+    ) -> tuple[AnswerSentence, int]:
+        """Sentence `i` (`text`, citing `cited`) verified, and how many of its citations were removed."""
 
     def _similarities(self, sentences: list[str], sources: list[Source]) -> list[np.ndarray]:
         """Per source j, the cosine of every answer sentence (rows) to every sentence of j's abstract."""
@@ -135,12 +170,10 @@ class EmbeddingVerifier(Verifier):
 
     name = "embedding"
 
-    def verify(self, answer: str, sources: list[Source]) -> Verification:
-        parsed = parse_cited_sentences(answer)
-        if not parsed or not sources:
-            return _unverifiable(parsed)
-        threshold, margin = self.settings.support_threshold, self.settings.best_source_margin
-        similarities = self._similarities([t for t, _ in parsed], sources)
+    def _prepare(
+        self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]
+    ) -> np.ndarray:
+        """support[i, j]: best cosine of sentence i to source j, 0 when a number of i is not in j."""
         support = np.zeros((len(parsed), len(sources)), dtype=np.float32)
         for j, source in enumerate(sources):
             source_numbers = numbers_in(f"{source.title} {source.abstract}")
@@ -149,35 +182,39 @@ class EmbeddingVerifier(Verifier):
             best = similarities[j].max(axis=1)
             for i, (sentence, _) in enumerate(parsed):
                 support[i, j] = best[i] if numbers_in(sentence) <= source_numbers else 0.0
-        verified, dropped = [], 0
-        for i, (text, cited) in enumerate(parsed):
-            if never_supported(text):  # an instruction to the reader is never a supported claim (rag.instructions)
-                verified.append(AnswerSentence(text=text, citations=[], supported=False, support=0.0))
-                dropped += len(cited)
-                continue
-            valid = [n for n in cited if 1 <= n <= len(sources)]
-            best = int(np.argmax(support[i]))
-            floor = max(threshold, float(support[i, best]) - margin)
-            kept = [n for n in valid if support[i, n - 1] >= floor]
-            dropped += len(cited) - len(kept)
-            if not kept and support[i, best] >= threshold:
-                kept = [best + 1]  # repaired: re-attached to the source that does support it
-            score = max((float(support[i, n - 1]) for n in kept), default=float(support[i].max()))
-            decider = kept[0] - 1 if kept else best
-            evidence = None
-            if similarities[decider].shape[1]:
-                evidence = self._abstract_sentences(sources[decider])[int(np.argmax(similarities[decider][i]))]
-            verified.append(
-                AnswerSentence(
-                    text=text,
-                    citations=kept,
-                    supported=bool(kept),
-                    support=round(score, 4),
-                    verdict="supported" if kept else "not_enough_info",
-                    evidence=evidence,
-                )
-            )
-        return Verification(verified, dropped)
+        return support
+
+    def _verify_sentence(
+        self,
+        i: int,
+        text: str,
+        cited: list[int],
+        sources: list[Source],
+        similarities: list[np.ndarray],
+        scratch: np.ndarray,
+    ) -> tuple[AnswerSentence, int]:
+        support, threshold = scratch, self.settings.support_threshold
+        valid = [n for n in cited if 1 <= n <= len(sources)]
+        best = int(np.argmax(support[i]))
+        floor = max(threshold, float(support[i, best]) - self.settings.best_source_margin)
+        kept = [n for n in valid if support[i, n - 1] >= floor]
+        removed = len(cited) - len(kept)
+        if not kept and support[i, best] >= threshold:
+            kept = [best + 1]  # repaired: re-attached to the source that does support it
+        score = max((float(support[i, n - 1]) for n in kept), default=float(support[i].max()))
+        decider = kept[0] - 1 if kept else best
+        evidence = None
+        if similarities[decider].shape[1]:
+            evidence = self._abstract_sentences(sources[decider])[int(np.argmax(similarities[decider][i]))]
+        sentence = AnswerSentence(
+            text=text,
+            citations=kept,
+            supported=bool(kept),
+            support=round(score, 4),
+            verdict="supported" if kept else "not_enough_info",
+            evidence=evidence,
+        )
+        return sentence, removed
 
 
 @dataclass(frozen=True)
@@ -225,60 +262,61 @@ class EntailmentVerifier(Verifier):
         judgment = self.judge.judge(sentence, source.title, shown)
         return Check(judgment.verdict(self.settings.entailment_threshold), round(judgment.supported, 4), closest, True)
 
-    def verify(self, answer: str, sources: list[Source]) -> Verification:
-        parsed = parse_cited_sentences(answer)
-        if not parsed or not sources:
-            return _unverifiable(parsed)
+    def _prepare(
+        self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]
+    ) -> list[int]:
+        """The judge calls left for this answer (a one-item list, spent by `_verify_sentence`)."""
         if self.judge is None:
             raise ComponentError("the entailment verifier needs an LLM judge (an LLM backend, or the local model)")
-        similarities = self._similarities([t for t, _ in parsed], sources)
-        budget = self.settings.max_checks
-        verified, dropped = [], 0
-        for i, (text, cited) in enumerate(parsed):
-            if never_supported(text):  # an instruction to the reader is never a supported claim (rag.instructions)
-                verified.append(AnswerSentence(text=text, citations=[], supported=False, support=0.0))
-                dropped += len(cited)
-                continue
-            valid = list(dict.fromkeys(n for n in cited if 1 <= n <= len(sources)))
-            checks: dict[int, Check] = {}
-            for n in valid:
-                if budget <= 0:
-                    break
-                checks[n] = self._check(text, sources[n - 1], similarities[n - 1][i])
-                budget -= checks[n].judged
-            kept = [n for n, c in checks.items() if c.verdict == "supported"]
-            if not kept and not any(c.verdict == "contradicted" for c in checks.values()):
-                # Repair: the most similar other sources, while the judge budget lasts.
-                others = sorted(
-                    (j for j in range(len(sources)) if j + 1 not in checks and similarities[j].size),
-                    key=lambda j: -float(similarities[j][i].max()),
-                )
-                for j in others[: self.settings.repair_candidates]:
-                    if budget <= 0 or float(similarities[j][i].max()) < self.settings.entailment_floor:
-                        break
-                    check = self._check(text, sources[j], similarities[j][i])
-                    budget -= check.judged
-                    if check.verdict == "supported":
-                        checks[j + 1], kept = check, [j + 1]
-                        break
-            dropped += len(cited) - len(kept)
-            if kept:
-                decider = checks[kept[0]]
-            elif checks:
-                decider = min(checks.values(), key=lambda c: (_SEVERITY[c.verdict], -c.support))
-            else:
-                decider = Check("not_enough_info", 0.0, None, False)
-            verified.append(
-                AnswerSentence(
-                    text=text,
-                    citations=kept,
-                    supported=bool(kept),
-                    support=max((checks[n].support for n in kept), default=decider.support),
-                    verdict="supported" if kept else decider.verdict,
-                    evidence=decider.evidence,
-                )
+        return [self.settings.max_checks]
+
+    def _verify_sentence(
+        self,
+        i: int,
+        text: str,
+        cited: list[int],
+        sources: list[Source],
+        similarities: list[np.ndarray],
+        scratch: list[int],
+    ) -> tuple[AnswerSentence, int]:
+        budget = scratch
+        valid = list(dict.fromkeys(n for n in cited if 1 <= n <= len(sources)))
+        checks: dict[int, Check] = {}
+        for n in valid:
+            if budget[0] <= 0:
+                break
+            checks[n] = self._check(text, sources[n - 1], similarities[n - 1][i])
+            budget[0] -= checks[n].judged
+        kept = [n for n, c in checks.items() if c.verdict == "supported"]
+        if not kept and not any(c.verdict == "contradicted" for c in checks.values()):
+            # Repair: the most similar other sources, while the judge budget lasts.
+            others = sorted(
+                (j for j in range(len(sources)) if j + 1 not in checks and similarities[j].size),
+                key=lambda j: -float(similarities[j][i].max()),
             )
-        return Verification(verified, dropped)
+            for j in others[: self.settings.repair_candidates]:
+                if budget[0] <= 0 or float(similarities[j][i].max()) < self.settings.entailment_floor:
+                    break
+                check = self._check(text, sources[j], similarities[j][i])
+                budget[0] -= check.judged
+                if check.verdict == "supported":
+                    checks[j + 1], kept = check, [j + 1]
+                    break
+        if kept:
+            decider = checks[kept[0]]
+        elif checks:
+            decider = min(checks.values(), key=lambda c: (_SEVERITY[c.verdict], -c.support))
+        else:
+            decider = Check("not_enough_info", 0.0, None, False)
+        sentence = AnswerSentence(
+            text=text,
+            citations=kept,
+            supported=bool(kept),
+            support=max((checks[n].support for n in kept), default=decider.support),
+            verdict="supported" if kept else decider.verdict,
+            evidence=decider.evidence,
+        )
+        return sentence, len(cited) - len(kept)
 
 
 def render_answer(sentences: list[AnswerSentence]) -> str:

@@ -117,22 +117,28 @@ def test_a_failed_run_records_nothing_and_a_good_ingest_still_works(small_corpus
     assert fixed.added == 1 and fixed.papers == 9
 
 
+def fail_commit(monkeypatch, ingestion, number: int, message: str):
+    """Make the `number`-th batch commit fail as a crash or full disk would; returns the real commit."""
+    original = ingestion._Indexer.commit_batch
+    calls = {"n": 0}
+
+    def failing(self, papers, nodes):
+        calls["n"] += 1
+        if calls["n"] == number:
+            raise OSError(message)
+        return original(self, papers, nodes)
+
+    monkeypatch.setattr(ingestion._Indexer, "commit_batch", failing)
+    return original
+
+
 def test_an_ingest_that_fails_mid_way_records_no_inputs_and_the_next_run_completes(
     small_corpus, index_dir, monkeypatch
 ):
     from rag import ingestion
 
-    original = ingestion._Indexer.commit_batch
-    calls = {"n": 0}
-
-    def fail_second(self, papers, nodes):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError("disk full (simulated)")
-        return original(self, papers, nodes)
-
     settings = Settings.load(overrides={"index.ingest_batch_size": 4})
-    monkeypatch.setattr(ingestion._Indexer, "commit_batch", fail_second)
+    original = fail_commit(monkeypatch, ingestion, 2, "disk full (simulated)")
     with pytest.raises(OSError, match="no space left on"):  # mapped by rag.store_errors
         ingest([small_corpus["folder"]], index_dir, settings=settings)
     monkeypatch.setattr(ingestion._Indexer, "commit_batch", original)
@@ -194,16 +200,7 @@ def test_an_interrupted_re_embed_is_resumed_not_lost(small_corpus, index_dir, mo
     ingest([small_corpus["folder"]], index_dir, settings=settings)
     shutil.rmtree(index_dir / "chroma")
     SharedSystemClient.clear_system_cache()
-    original = ingestion._Indexer.commit_batch
-    calls = {"n": 0}
-
-    def fail_third(self, papers, nodes):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError("killed (simulated)")
-        return original(self, papers, nodes)
-
-    monkeypatch.setattr(ingestion._Indexer, "commit_batch", fail_third)
+    original = fail_commit(monkeypatch, ingestion, 3, "killed (simulated)")
     with pytest.raises(OSError):
         ingest([small_corpus["folder"]], index_dir, settings=settings)
     monkeypatch.setattr(ingestion._Indexer, "commit_batch", original)

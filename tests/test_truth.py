@@ -124,7 +124,7 @@ def test_verify_rejects_bad_input():
         verify("x [1].", [{"title": "only a title"}], settings=local_settings(**{"generation.backend": "extractive"}))
 
 
-def test_verify_with_the_embedding_verifier_marks_uncited_and_out_of_range(bundled_index):
+def test_verify_with_the_embedding_verifier_marks_uncited_and_out_of_range():
     settings = Settings.load(overrides={"generation.backend": "extractive"})
     paper = paper_of("vc-002")
     sentences = verify(f"{CLAIMS['vc-002']['claim']} [1]. Something else entirely [7].", [paper], settings=settings)
