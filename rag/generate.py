@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator as PyGenerator
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rag.answer_types import Source, Turn
@@ -46,7 +47,7 @@ class Generator(ABC):
         """The model behind it, as shown with every answer."""
 
     @abstractmethod
-    def stream(self, question: str, sources: list[Source]) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Source]) -> PyGenerator[str, None, None]:
         """The answer text as it is generated, `[n]` citing `sources[n-1]`; sets `usage`."""
 
     @abstractmethod
@@ -83,7 +84,7 @@ class ExtractiveGenerator(Generator):
     def model(self) -> str:
         return "extractive"
 
-    def stream(self, question: str, sources: list[Source]) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Source]) -> PyGenerator[str, None, None]:
         yield extractive_answer(sources, self.settings)
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
@@ -131,7 +132,7 @@ class OpenAICompatibleGenerator(Generator):
             self._client = LLMClient.from_settings(self.settings.llm, base_url=self.endpoint(), model=self.model)
         return self._client
 
-    def stream(self, question: str, sources: list[Source]) -> Iterator[str]:
+    def stream(self, question: str, sources: list[Source]) -> PyGenerator[str, None, None]:
         messages = llm_messages(question, sources)
         yield from self.client.stream(messages)
         usage = self.client.last_usage

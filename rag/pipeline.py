@@ -25,6 +25,7 @@ from rag.evidence import select_evidence
 from rag.generate import Generator, extractive_answer, make_generator
 from rag.intent import question_intent
 from rag.judges import make_verifier
+from rag.llm.deadline import TimeLimit
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.settings import Settings
 from rag.verification import EmbeddingVerifier, Verifier, render_answer
@@ -35,6 +36,10 @@ RELATED_ABSTENTION_TEXT = (
 )
 FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
 TRUNCATED_NOTICE = "The answer may be incomplete: the LLM endpoint ended its reply without saying it had finished."
+UNCHECKED_NOTICE = (
+    "{n} sentence(s) were left out: the answer's time limit ({seconds:g} s, llm.total_deadline_s) passed "
+    "before they could be checked."
+)
 _HISTORY = TypeAdapter(list[Turn])
 
 
@@ -133,8 +138,12 @@ class Pipeline:
 
     def _run(self, question: str, history: list[Turn], filters: SearchFilters | None) -> PyGenerator[str, None, Answer]:
         started = time.perf_counter()
+        # One deadline for every LLM call of this answer. It is activated around each step, never across a
+        # `yield`: the consumer may resume this generator on another thread.
+        limit = TimeLimit.starting_now(self.settings.llm.total_deadline_s)
         generator = self.generator
-        query = generator.condense(question, history) if history else question
+        with limit.active():
+            query = generator.condense(question, history) if history else question
         sources = self.gather_evidence(question, query, filters)
         timings = Timings(retrieve_s=round(time.perf_counter() - started, 4))
         common = {
@@ -144,27 +153,37 @@ class Pipeline:
             "standalone_question": query,
         }
 
-        abstention, answerability = self._abstention(question, query, history, sources)
+        with limit.active():
+            abstention, answerability = self._abstention(question, query, history, sources)
         if abstention is not None:
             yield abstention
             timings.total_s = round(time.perf_counter() - started, 4)
             return self._abstained(abstention, sources, timings=timings, answerability=answerability, **common)
 
         pieces: list[str] = []
-        for piece in generator.stream(question, sources):
-            if not pieces:
-                timings.first_token_s = round(time.perf_counter() - started, 4)
-            pieces.append(piece)
-            yield piece
+        stream = generator.stream(question, sources)
+        try:
+            while True:
+                with limit.active():
+                    piece = next(stream, None)
+                if piece is None:
+                    break
+                if not pieces:
+                    timings.first_token_s = round(time.perf_counter() - started, 4)
+                pieces.append(piece)
+                yield piece
+        finally:  # also when the consumer stops early: closing drops the LLM connection
+            stream.close()
         draft = "".join(pieces)
 
-        sentences, dropped = self.verifier.verify(draft, sources)
-        notice = None
+        with limit.active():
+            sentences, dropped, unchecked = self.verifier.verify(draft, sources)
+        notice = UNCHECKED_NOTICE.format(n=unchecked, seconds=limit.seconds) if unchecked else None
         if not sentences and (fallback := extractive_answer(sources, self.settings)) != draft:
             # Small models sometimes reply with bare markers ("[1]"): show the cited evidence instead of nothing.
             # Those sentences are copied from the evidence, so similarity is the right check for them.
             sentences = self._copy_verifier().verify(fallback, sources).sentences
-            notice = FALLBACK_NOTICE
+            notice = f"{notice} {FALLBACK_NOTICE}" if notice else FALLBACK_NOTICE
         removed: list[AnswerSentence] = []
         if self.settings.verification.drop_unsupported:
             removed = [s for s in sentences if not s.supported]

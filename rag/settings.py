@@ -211,6 +211,11 @@ class LLMSettings(_Section):
     answer_deadline_s: float = Field(
         150.0, gt=0, description="seconds one LLM call may take in all, every attempt and backoff included"
     )
+    total_deadline_s: float = Field(
+        180.0,
+        gt=0,
+        description="seconds one whole answer may take in LLM calls: condensing, answerability check, answer, checks",
+    )
     attempts: int = Field(3, ge=1, le=10, description="tries per request before the endpoint is reported as failed")
     backoff_s: float = Field(0.5, ge=0, description="first retry delay; doubled per attempt")
     max_tokens: int = Field(160, ge=1, description="answer tokens at most")

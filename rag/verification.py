@@ -26,6 +26,7 @@ from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
 from rag.instructions import never_supported
+from rag.llm.client import TimeLimitExceeded
 from rag.paper import Paper
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
@@ -72,6 +73,7 @@ def parse_cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
 class Verification(NamedTuple):
     sentences: list[AnswerSentence]
     dropped: int  # citations removed (outside the sources, or not supporting their sentence)
+    unchecked: int = 0  # sentences left unsupported because the answer's time limit cut their check short
 
 
 class Verifier(ABC):
@@ -114,13 +116,17 @@ class Verifier(ABC):
             sentence, removed = self._verify_sentence(i, text, cited, sources, similarities, scratch)
             verified.append(sentence)
             dropped += removed
-        return Verification(verified, dropped)
+        return Verification(verified, dropped, self._unchecked(scratch))
 
     def _prepare(
         self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]
     ) -> Any:
         """Per-answer working state handed to every `_verify_sentence` call (default: none)."""
         return None
+
+    def _unchecked(self, scratch: Any) -> int:
+        """How many sentences the answer's time limit left unchecked (default: none)."""
+        return 0
 
     @abstractmethod
     def _verify_sentence(
@@ -225,6 +231,16 @@ class Check:
     support: float  # probability of `supported` (0 when decided without the judge)
     evidence: str | None  # the abstract sentence closest to the answer sentence
     judged: bool  # whether the LLM judge was asked
+    out_of_time: bool = False  # the answer's time limit passed before the judge could answer
+
+
+@dataclass
+class _JudgeBudget:
+    """Judge calls left for one answer, and the sentences the answer's time limit left unchecked."""
+
+    calls_left: int
+    out_of_time: bool = False
+    unchecked: int = 0
 
 
 JUDGE_SENTENCE_TOKENS = 300  # per abstract sentence shown to the entailment judge
@@ -259,16 +275,31 @@ class EntailmentVerifier(Verifier):
         top = sorted(np.argsort(-similarity)[: self.settings.entailment_sentences])  # abstract order
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).
         shown = [cap_tokens(abstract[k], JUDGE_SENTENCE_TOKENS) or "" for k in top]
-        judgment = self.judge.judge(sentence, source.title, shown)
+        try:
+            judgment = self.judge.judge(sentence, source.title, shown)
+        except TimeLimitExceeded:  # unchecked is not supported: the sentence is left out, and the user told why
+            return Check("not_enough_info", 0.0, closest, False, out_of_time=True)
         return Check(judgment.verdict(self.settings.entailment_threshold), round(judgment.supported, 4), closest, True)
 
     def _prepare(
         self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]
-    ) -> list[int]:
-        """The judge calls left for this answer (a one-item list, spent by `_verify_sentence`)."""
+    ) -> _JudgeBudget:
+        """The judge calls left for this answer (spent by `_verify_sentence`)."""
         if self.judge is None:
             raise ComponentError("the entailment verifier needs an LLM judge (an LLM backend, or the local model)")
-        return [self.settings.max_checks]
+        return _JudgeBudget(self.settings.max_checks)
+
+    def _unchecked(self, scratch: _JudgeBudget) -> int:
+        return scratch.unchecked
+
+    def _judge(self, budget: _JudgeBudget, sentence: str, source: Source, similarity: np.ndarray) -> Check:
+        """`_check`, spending the budget; once the time limit has passed, no source is judged any more."""
+        if budget.out_of_time:
+            return Check("not_enough_info", 0.0, None, False, out_of_time=True)
+        check = self._check(sentence, source, similarity)
+        budget.calls_left -= check.judged
+        budget.out_of_time = check.out_of_time
+        return check
 
     def _verify_sentence(
         self,
@@ -277,16 +308,15 @@ class EntailmentVerifier(Verifier):
         cited: list[int],
         sources: list[Source],
         similarities: list[np.ndarray],
-        scratch: list[int],
+        scratch: _JudgeBudget,
     ) -> tuple[AnswerSentence, int]:
         budget = scratch
         valid = list(dict.fromkeys(n for n in cited if 1 <= n <= len(sources)))
         checks: dict[int, Check] = {}
         for n in valid:
-            if budget[0] <= 0:
+            if budget.calls_left <= 0:
                 break
-            checks[n] = self._check(text, sources[n - 1], similarities[n - 1][i])
-            budget[0] -= checks[n].judged
+            checks[n] = self._judge(budget, text, sources[n - 1], similarities[n - 1][i])
         kept = [n for n, c in checks.items() if c.verdict == "supported"]
         if not kept and not any(c.verdict == "contradicted" for c in checks.values()):
             # Repair: the most similar other sources, while the judge budget lasts.
@@ -295,10 +325,9 @@ class EntailmentVerifier(Verifier):
                 key=lambda j: -float(similarities[j][i].max()),
             )
             for j in others[: self.settings.repair_candidates]:
-                if budget[0] <= 0 or float(similarities[j][i].max()) < self.settings.entailment_floor:
+                if budget.calls_left <= 0 or float(similarities[j][i].max()) < self.settings.entailment_floor:
                     break
-                check = self._check(text, sources[j], similarities[j][i])
-                budget[0] -= check.judged
+                check = self._judge(budget, text, sources[j], similarities[j][i])
                 if check.verdict == "supported":
                     checks[j + 1], kept = check, [j + 1]
                     break
@@ -308,6 +337,8 @@ class EntailmentVerifier(Verifier):
             decider = min(checks.values(), key=lambda c: (_SEVERITY[c.verdict], -c.support))
         else:
             decider = Check("not_enough_info", 0.0, None, False)
+        if not kept and any(c.out_of_time for c in checks.values()):
+            budget.unchecked += 1
         sentence = AnswerSentence(
             text=text,
             citations=kept,

@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that misbehaves like a broken OpenAI-compatible endpoint.
 
 Used only for faults that cannot be caused on demand with the real model server: HTTP 500s, malformed
-bodies, responses slower than the client's timeout, a reply of bare citation markers.
+bodies, responses slower than the client's timeout, a reply of bare citation markers, replies that are each
+in time but together outlast the answer's time limit.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     mode = "500"
     requests = 0
     hung_up = 0  # trickle mode: times the client closed the connection mid-response
+    delay = 2.0  # slow-answer mode: seconds before each reply
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
 
     def do_POST(self) -> None:
         type(self).requests += 1
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.mode == "500":
             self._send(500, b'{"error": {"message": "internal error"}}')
         elif self.mode == "malformed":
@@ -56,6 +58,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 type(self).hung_up += 1
         elif self.mode == "silent":  # accepts the request and never answers
             time.sleep(30)
+        elif self.mode == "slow-answer":  # every reply well-formed but `delay` seconds late
+            time.sleep(self.delay)
+            one_token = json.loads(body or b"{}").get("max_tokens") == 1  # a judgment, not an answer
+            text = "supported" if one_token else "Harmony trains massive models on a single server [1]."
+            self._send(200, _events([text], "stop"), content_type="text/event-stream")
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)

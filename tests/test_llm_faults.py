@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -133,3 +134,102 @@ def test_a_finished_stream_is_not_marked_truncated():
         client = _client(url)
         assert client.complete(MESSAGES).startswith("Tiny transformers")
         assert not client.last_usage.truncated
+
+
+# --- the whole answer's time limit (llm.total_deadline_s): condensing, gate, answer and checks together ---
+
+
+def test_a_call_made_under_the_answer_time_limit_ends_by_it():
+    """The call's own deadlines are generous; the answer's time limit is what stops it, and is named."""
+    from rag.llm.client import TimeLimitExceeded
+    from rag.llm.deadline import TimeLimit
+
+    with misbehaving_server("trickle") as (url, handler):
+        client = _client(url, timeout_s=5, request_deadline_s=20, answer_deadline_s=20, attempts=3)
+        limit = TimeLimit.starting_now(1.0)
+        with limit.active(), pytest.raises(TimeLimitExceeded, match=r"time limit of 1 s \(llm\.total_deadline_s\)"):
+            client.complete(MESSAGES)
+        assert handler.requests == 1  # no retry once the limit has passed
+
+
+def _openai_settings(url: str, index: object, total_deadline_s: float):
+    from rag.settings import Settings
+
+    return Settings.load().with_overrides(
+        {
+            "generation.backend": "openai",
+            "llm.base_url": url,
+            "llm.model": "m",
+            "llm.api_key": "x",
+            "llm.backoff_s": 0.05,
+            "llm.total_deadline_s": total_deadline_s,
+            "index.dir": index,
+        }
+    )
+
+
+QUESTION = "How does Harmony train massive models on one server?"
+
+
+def test_answer_checks_cut_by_the_time_limit_leave_the_sentence_out_and_say_why(bundled_index):
+    """Answer (2 s) then one entailment check (2 s) under a 3.5 s limit: the check cannot finish, so the
+    sentence is not shown as supported; the answer abstains and the notice names the limit. With room for
+    both, the same sentence is checked and kept (the test can fail both ways)."""
+    from rag.pipeline import ask
+
+    with misbehaving_server("slow-answer") as (url, handler):
+        answer = ask(QUESTION, settings=_openai_settings(url, bundled_index, 3.5))
+        requests_when_cut = handler.requests
+    assert answer.abstained and not answer.sentences
+    assert [s.text for s in answer.removed] == ["Harmony trains massive models on a single server."]
+    assert answer.notice and "llm.total_deadline_s" in answer.notice and "3.5 s" in answer.notice
+    assert requests_when_cut == 2  # the answer and the one check it cut short; nothing after the limit
+
+    with misbehaving_server("slow-answer") as (url, handler):
+        answer = ask(QUESTION, settings=_openai_settings(url, bundled_index, 30))
+    assert not answer.abstained and answer.sentences[0].supported and answer.sentences[0].citations == [1]
+    assert not answer.notice
+
+
+def test_an_answer_that_outlasts_the_time_limit_is_a_clear_error(bundled_index):
+    """A trickling endpoint under generous per-request deadlines: the whole answer still ends at its limit,
+    and the CLI prints one line naming it, no traceback."""
+    from rag.llm.client import TimeLimitExceeded
+    from rag.pipeline import ask
+
+    with misbehaving_server("trickle") as (url, _):
+        with pytest.raises(TimeLimitExceeded, match=r"llm\.total_deadline_s"):
+            ask(QUESTION, settings=_openai_settings(url, bundled_index, 1.5))
+        env = {
+            **os.environ,
+            "OPENAI_BASE_URL": url,
+            "OPENAI_API_KEY": "x",
+            "RAG_MODEL": "m",
+            "RAG_LLM__TOTAL_DEADLINE_S": "1.5",
+        }
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "ask",
+                QUESTION,
+                "--backend",
+                "openai",
+                "--index-dir",
+                str(bundled_index),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    assert run.returncode != 0
+    assert "llm.total_deadline_s" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_answer_time_limit_default_bounds_an_answer_to_minutes():
+    from rag.settings import LLMSettings
+
+    llm = LLMSettings()
+    assert 0 < llm.total_deadline_s <= 300

@@ -4,7 +4,8 @@ A dead, slow or failing endpoint (refused connection, timeout, HTTP 5xx, malform
 with exponential backoff a bounded number of times, then reported as an `LLMEndpointError` that names
 the endpoint; it never hangs and never surfaces a traceback to the user. Three clocks bound a call:
 `timeout_s` without a byte, `request_deadline_s` per request (body included: an endpoint that trickles
-keep-alive lines is cut off) and `answer_deadline_s` for all attempts of one call. A stream that ends
+keep-alive lines is cut off) and `answer_deadline_s` for all attempts of one call; a fourth, the whole
+answer's `TimeLimit` (`llm.total_deadline_s`), ends every call made while it is active. A stream that ends
 without a finish reason (the connection closed mid-answer) is recorded as `Usage.truncated`.
 """
 
@@ -20,7 +21,13 @@ import openai
 from openai import OpenAI
 
 from rag.errors import RagError
-from rag.llm.deadline import DeadlineExceeded, DeadlineTransport, deadline_for_this_thread
+from rag.llm.deadline import (
+    DeadlineExceeded,
+    DeadlineTransport,
+    TimeLimit,
+    current_time_limit,
+    deadline_for_this_thread,
+)
 from rag.settings import LLMSettings
 
 # httpx.TransportError: raised unwrapped while a streamed body is read (e.g. the connection drops).
@@ -29,6 +36,15 @@ RETRYABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalS
 
 class LLMEndpointError(RagError, RuntimeError):
     """The LLM endpoint could not produce an answer."""
+
+
+class TimeLimitExceeded(LLMEndpointError):
+    """The whole answer's time limit (`llm.total_deadline_s`) passed before this call could finish."""
+
+    def __init__(self, limit: TimeLimit) -> None:
+        super().__init__(
+            f"no complete answer within the answer's time limit of {limit.seconds:g} s (llm.total_deadline_s)"
+        )
 
 
 @dataclass
@@ -77,7 +93,16 @@ class LLMClient:
         )
         self.last_usage = Usage()
 
-    def _fail(self, err: Exception, attempts: int) -> LLMEndpointError:
+    def _call_deadline(self) -> tuple[float, TimeLimit | None]:
+        """When this call must end: `answer_deadline_s` from now, or the answer's time limit if sooner
+        (then also that limit, so that running out of it is reported as such)."""
+        at = time.monotonic() + self.answer_deadline_s
+        limit = current_time_limit()
+        return (limit.at, limit) if limit is not None and limit.at < at else (at, None)
+
+    def _fail(self, err: Exception, attempts: int, limit: TimeLimit | None = None) -> LLMEndpointError:
+        if limit is not None and limit.remaining() <= 0:
+            return TimeLimitExceeded(limit)
         if isinstance(err, DeadlineExceeded):
             reason = "deadline"
             detail = f"no complete answer within {self.request_deadline_s:g} s (llm.request_deadline_s)"
@@ -89,7 +114,9 @@ class LLMClient:
             f"{reason}{': ' + detail if detail else ''}"
         )
 
-    def _out_of_time(self, attempts: int, last: Exception | None) -> LLMEndpointError:
+    def _out_of_time(self, attempts: int, last: Exception | None, limit: TimeLimit | None) -> LLMEndpointError:
+        if limit is not None:
+            return TimeLimitExceeded(limit)
         cause = f"; last error: {type(last).__name__}" if last is not None else ""
         return LLMEndpointError(
             f"LLM endpoint {self.base_url} (model {self.model}) gave no answer within {self.answer_deadline_s:g} s "
@@ -99,13 +126,13 @@ class LLMClient:
     def stream(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
         """Yield completion text as it is generated. Retries only before the first token arrives; the whole
         call (every attempt and backoff) ends by `answer_deadline_s`, each request by `request_deadline_s`."""
-        answer_deadline = time.monotonic() + self.answer_deadline_s
+        answer_deadline, limit = self._call_deadline()
         self.last_usage = Usage()
         last: Exception | None = None
         for attempt in range(1, self.attempts + 1):
             remaining = answer_deadline - time.monotonic()
             if remaining <= 0:
-                raise self._out_of_time(attempt - 1, last)
+                raise self._out_of_time(attempt - 1, last, limit)
             emitted = chunks = False
             finish: str | None = None
             try:
@@ -139,12 +166,12 @@ class LLMClient:
                 return
             except RETRYABLE as err:
                 if emitted or attempt == self.attempts:
-                    raise self._fail(err, attempt) from err
+                    raise self._fail(err, attempt, limit) from err
                 last = err
                 time.sleep(max(0.0, min(self.backoff_s * 2 ** (attempt - 1), answer_deadline - time.monotonic())))
             except (openai.APIError, ValueError, KeyError, TypeError, AttributeError) as err:
                 # 4xx, or a body that is not an OpenAI response: retrying will not help.
-                raise self._fail(err, attempt) from err
+                raise self._fail(err, attempt, limit) from err
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
         return "".join(self.stream(messages, max_tokens))
@@ -156,12 +183,12 @@ class LLMClient:
         other call (same retries and deadlines), so any endpoint that can answer can judge; one that
         returns no log-probabilities counts the text it generated as certain.
         """
-        answer_deadline = time.monotonic() + self.answer_deadline_s
+        answer_deadline, limit = self._call_deadline()
         last: Exception | None = None
         for attempt in range(1, self.attempts + 1):
             remaining = answer_deadline - time.monotonic()
             if remaining <= 0:
-                raise self._out_of_time(attempt - 1, last)
+                raise self._out_of_time(attempt - 1, last, limit)
             try:
                 probabilities: dict[str, float] = {}
                 text: list[str] = []
@@ -191,9 +218,9 @@ class LLMClient:
                 return probabilities or {"".join(text).strip().lower(): 1.0}
             except RETRYABLE as err:
                 if attempt == self.attempts:
-                    raise self._fail(err, attempt) from err
+                    raise self._fail(err, attempt, limit) from err
                 last = err
                 time.sleep(max(0.0, min(self.backoff_s * 2 ** (attempt - 1), answer_deadline - time.monotonic())))
             except (openai.APIError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
-                raise self._fail(err, attempt) from err
+                raise self._fail(err, attempt, limit) from err
         raise AssertionError("unreachable")

@@ -4,6 +4,9 @@ httpx's timeouts are per operation: an endpoint that sends a keep-alive line eve
 trips a read timeout and can hold a request forever. `DeadlineTransport` wraps the response body so that
 every chunk read checks the deadline set for the current thread (`deadline_for_this_thread`), and raises
 `DeadlineExceeded` once it has passed. The OpenAI client calls the transport on the caller's thread.
+
+`TimeLimit` is the whole answer's deadline (condensing, the answerability check, the answer and its
+checks): the pipeline activates it around each step, and every LLM call made inside ends by it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 
@@ -31,6 +35,37 @@ def deadline_for_this_thread(at: float) -> Iterator[None]:
         yield
     finally:
         _state.at = previous
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """One answer's deadline: `seconds` in all, ending at `time.monotonic()` == `at`."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> TimeLimit:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """LLM calls started on this thread inside the block end by this limit. The block must not span a
+        `yield`: a generator may be resumed on another thread (Gradio does), so each step is wrapped alone."""
+        previous = getattr(_state, "limit", None)
+        _state.limit = self
+        try:
+            yield
+        finally:
+            _state.limit = previous
+
+
+def current_time_limit() -> TimeLimit | None:
+    """The `TimeLimit` active on this thread, if any."""
+    return getattr(_state, "limit", None)
 
 
 class _DeadlineStream(httpx.SyncByteStream):
