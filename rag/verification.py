@@ -22,6 +22,7 @@ import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
 from rag.budget import cap_tokens
+from rag.copying import copied_from
 from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
@@ -228,7 +229,7 @@ class Check:
     """What one source says of one answer sentence."""
 
     verdict: Verdict
-    support: float  # probability of `supported` (0 when decided without the judge)
+    support: float  # probability of `supported` (without the judge: 1 for a copy, else 0)
     evidence: str | None  # the abstract sentence closest to the answer sentence
     judged: bool  # whether the LLM judge was asked
     out_of_time: bool = False  # the answer's time limit passed before the judge could answer
@@ -253,7 +254,8 @@ class EntailmentVerifier(Verifier):
     asked about the `entailment_sentences` sentences of the cited abstract closest to it (asking again
     about the whole abstract when undecided was tried on the tuning split and did not help). Cheap filters
     decide without the judge: a number of the sentence missing from the source (contradicted when the
-    closest abstract sentence states numbers, else not_enough_info), or no abstract sentence with cosine
+    closest abstract sentence states numbers, else not_enough_info), a sentence that copies an abstract
+    sentence word for word (supported, `rag.copying`), or no abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). A citation survives only if its source is judged to support
     the sentence; a sentence none of its citations supports is re-attached to the most similar other
     source that the judge says supports it, else kept and marked with its worst verdict. At most
@@ -270,6 +272,8 @@ class EntailmentVerifier(Verifier):
         if not numbers_in(sentence) <= numbers_in(f"{source.title} {source.abstract}"):
             states_numbers = bool(numbers_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
             return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
+        if copy := copied_from(sentence, source.title, abstract):  # entailed word for word: no judge needed
+            return Check("supported", 1.0, copy, False)
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         top = sorted(np.argsort(-similarity)[: self.settings.entailment_sentences])  # abstract order
