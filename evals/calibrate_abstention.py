@@ -25,6 +25,7 @@ from evals.questions import Question, in_split, load_questions
 from evals.retrieval_eval import DEFAULT_QUESTIONS, retrieval_query
 from rag.answerability import CALIBRATION_FILE, best_evidence_score, calibration, should_abstain
 from rag.generate import ExtractiveGenerator, llm_messages
+from rag.intent import question_intent
 from rag.pipeline import Pipeline
 from rag.prompts import load_prompt
 from rag.settings import Settings
@@ -38,7 +39,7 @@ def best_evidence_scores(questions: list[Question], settings: Settings) -> list[
     pipeline = Pipeline(settings.with_overrides({"generation.backend": ExtractiveGenerator.name}))
     scored = []
     for q in questions:
-        sources = pipeline.gather_evidence(q.question, retrieval_query(q))
+        sources = pipeline.gather_evidence(q.question, retrieval_query(q)).sources
         scored.append((q.answerable, best_evidence_score(sources)))
     return scored
 
@@ -49,10 +50,12 @@ def judge_scores(questions: list[Question], settings: Settings) -> list[tuple[bo
     scored = []
     for q in questions:
         query = retrieval_query(q)
-        sources = pipeline.gather_evidence(q.question, query)
-        if should_abstain(sources, settings.verification):
+        if question_intent(query) not in settings.verification.answerability_intents:
+            continue  # the pipeline does not ask the LLM gate about these
+        evidence = pipeline.gather_evidence(q.question, query)
+        if should_abstain(evidence.sources, settings.verification):
             continue
-        probability = pipeline.generator.answerability(query if q.history else q.question, sources)
+        probability = pipeline.generator.answerability(query if q.history else q.question, evidence.answer_sources)
         if probability is not None:
             scored.append((q.answerable, probability))
     return scored

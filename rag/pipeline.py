@@ -13,7 +13,7 @@ import time
 from collections.abc import Generator as PyGenerator
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
@@ -22,6 +22,7 @@ from rag.answer_types import Answer, AnswerSentence, Source, Timings, Turn
 from rag.answerability import answerable_threshold, should_abstain
 from rag.errors import InputError
 from rag.evidence import select_evidence
+from rag.focus import answer_from_first
 from rag.generate import Generator, extractive_answer, make_generator
 from rag.intent import question_intent
 from rag.judges import make_verifier
@@ -66,6 +67,11 @@ def validate_history(history: Sequence[Turn | Mapping[str, Any]] | None) -> list
         raise InputError(
             f'history[{where}]: {first["msg"]}; each turn is {{"role": "user" | "assistant", "content": "..."}}'
         ) from None
+
+
+class Evidence(NamedTuple):
+    sources: list[Source]  # evidence from every retrieved paper: the similarity gate, abstentions
+    answer_sources: list[Source]  # what the answer is written from: `sources`, or the first paper alone
 
 
 class AnswerStream:
@@ -114,18 +120,24 @@ class Pipeline:
             settings, self.searcher.embedder, self.searcher.sentence_index, self.generator
         )
 
-    def gather_evidence(self, question: str, query: str, filters: SearchFilters | None = None) -> list[Source]:
-        """Retrieve papers for the standalone `query` and pick their evidence sentences."""
-        hits = self.searcher.search(
-            query, k=self.settings.evidence.papers, filters=filters, retrieval=self.settings.retrieval
-        )
+    def gather_evidence(self, question: str, query: str, filters: SearchFilters | None = None) -> Evidence:
+        """Retrieve papers for the standalone `query` and pick their evidence sentences; the answer is
+        written from the first paper alone when the question asks about one paper and both retrieval and
+        the evidence agree on it (`rag.focus`)."""
+        settings = self.settings.evidence
+        hits = self.searcher.search(query, k=settings.papers, filters=filters, retrieval=self.settings.retrieval)
         # Evidence is scored against both the standalone query and the follow-up as asked: retrieval already
         # narrowed the papers to the referent, and the follow-up's own words say what is wanted of it.
         embedder = self.searcher.embedder
         vectors = embedder.embed([query, question] if query != question else [query])
         question_vector = vectors.mean(axis=0)
         question_vector /= np.linalg.norm(question_vector)
-        return select_evidence(question_vector, hits, self.searcher.sentence_index, self.settings.evidence, query)
+        index = self.searcher.sentence_index
+        sources = select_evidence(question_vector, hits, index, settings, query)
+        if not answer_from_first(hits, sources, settings.focus_ratio, question, query):
+            return Evidence(sources, sources)
+        one_paper = settings.model_copy(update={"max_sentences_per_paper": settings.focus_sentences})
+        return Evidence(sources, select_evidence(question_vector, hits[:1], index, one_paper, query))
 
     def stream(
         self,
@@ -144,7 +156,7 @@ class Pipeline:
         generator = self.generator
         with limit.active():
             query = generator.condense(question, history) if history else question
-        sources = self.gather_evidence(question, query, filters)
+        evidence = self.gather_evidence(question, query, filters)
         timings = Timings(retrieve_s=round(time.perf_counter() - started, 4))
         common = {
             "question": question,
@@ -154,11 +166,12 @@ class Pipeline:
         }
 
         with limit.active():
-            abstention, answerability = self._abstention(question, query, history, sources)
+            abstention, answerability = self._abstention(question, query, history, evidence)
         if abstention is not None:
             yield abstention
             timings.total_s = round(time.perf_counter() - started, 4)
-            return self._abstained(abstention, sources, timings=timings, answerability=answerability, **common)
+            return self._abstained(abstention, evidence.sources, timings=timings, answerability=answerability, **common)
+        sources = evidence.answer_sources
 
         pieces: list[str] = []
         stream = generator.stream(question, sources)
@@ -224,18 +237,19 @@ class Pipeline:
         return EmbeddingVerifier(self.settings.verification, self.searcher.embedder, self.searcher.sentence_index)
 
     def _abstention(
-        self, question: str, query: str, history: list[Turn], sources: list[Source]
+        self, question: str, query: str, history: list[Turn], evidence: Evidence
     ) -> tuple[str | None, float | None]:
-        """(abstention text or None, the LLM gate's probability that the sources answer, if it was asked)."""
+        """(abstention text or None, the LLM gate's probability that the sources answer, if it was asked).
+        The similarity gate looks at every retrieved paper; the LLM gate at what the answer is written from."""
         verification = self.settings.verification
-        if should_abstain(sources, verification):
+        if should_abstain(evidence.sources, verification):
             return ABSTENTION_TEXT, None
         threshold = answerable_threshold(verification, self.generator.model)
         if threshold <= 0 or question_intent(query) not in verification.answerability_intents:
             return None, None
         # A follow-up is judged as the standalone question; a first question exactly as the answer prompt
         # will hold it, so the answer's prefill comes from the server's prompt cache.
-        answerability = self.generator.answerability(query if history else question, sources)
+        answerability = self.generator.answerability(query if history else question, evidence.answer_sources)
         if answerability is None:  # the model said neither yes nor no: the similarity gate decided
             return None, None
         answerability = round(answerability, 4)

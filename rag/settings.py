@@ -134,6 +134,14 @@ class EvidenceSettings(_Section):
     problem_penalty: float = Field(
         0.08, ge=0.0, le=1.0, description="subtracted for how/why questions from sentences that only state the problem"
     )
+    focus_ratio: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.0,
+        description="answer from the first paper alone when the question asks about one paper and the second "
+        "paper's retrieval score is below this share of the first's (rag.focus; 0 = never)",
+    )
+    focus_sentences: int = Field(3, ge=1, description="evidence sentences at most when answering from one paper")
 
 
 class GenerationSettings(_Section):

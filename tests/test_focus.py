@@ -1,0 +1,64 @@
+"""Answering from one paper: only when the question asks about one paper and retrieval and evidence agree."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.focus import asks_about_one_paper
+from rag.pipeline import Pipeline, ask
+from rag.settings import Settings
+
+ONE_PAPER = "Which model densely connects the layers of a bidirectional LSTM for classifying sentences?"
+SEVERAL = "Which papers search for neural network architectures with reinforcement learning or learned controllers?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        SEVERAL,
+        "What approaches compress a network by distilling it into smaller students?",
+        "Compare AutoInt with DIN for click-through rate prediction.",
+        "What surveys review generative models?",
+        "Are there other methods for pruning?",
+    ],
+)
+def test_questions_about_several_papers_are_not_about_one(question):
+    assert not asks_about_one_paper(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        ONE_PAPER,
+        "Which method uses self-attention to learn feature interactions for click-through rate prediction?",
+        "How much GPU memory does AugLocal save compared to backpropagation?",
+        "What speedup does it report?",
+    ],
+)
+def test_questions_about_one_paper(question):
+    # "compared to" inside a question about one paper's result is a cue too: those keep every paper.
+    assert asks_about_one_paper(question) == ("compared" not in question)
+
+
+def _pipeline(index, **overrides) -> Pipeline:
+    return Pipeline(Settings.load(overrides={"generation.backend": "extractive", "index.dir": index, **overrides}))
+
+
+def test_a_question_about_one_paper_is_answered_from_that_paper_alone(bundled_index):
+    evidence = _pipeline(bundled_index).gather_evidence(ONE_PAPER, ONE_PAPER)
+    assert len(evidence.sources) >= 3  # the other retrieved papers are still what the gate looked at
+    [only] = evidence.answer_sources
+    assert only.title.startswith("Densely Connected Bidirectional LSTM") and only.n == 1
+    assert len(only.evidence) >= 2  # room for more of its sentences
+    answer = ask(ONE_PAPER, backend="extractive", index_dir=bundled_index)
+    assert {n for s in answer.sentences for n in s.citations} == {1} and len(answer.sources) == 1
+
+
+def test_a_question_about_several_papers_keeps_them_all(bundled_index):
+    evidence = _pipeline(bundled_index).gather_evidence(SEVERAL, SEVERAL)
+    assert evidence.answer_sources == evidence.sources and len(evidence.sources) >= 3
+
+
+def test_focus_can_be_turned_off(bundled_index):
+    evidence = _pipeline(bundled_index, **{"evidence.focus_ratio": 0.0}).gather_evidence(ONE_PAPER, ONE_PAPER)
+    assert evidence.answer_sources == evidence.sources and len(evidence.sources) >= 3
