@@ -11,7 +11,10 @@ _ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|re
 # Hard cap on any text given to a splitter: ingest rejects longer abstracts first (index.max_abstract_chars,
 # at most this), so only text that bypassed ingest (a hand-made Paper, an LLM reply) can ever reach it.
 MAX_TEXT_CHARS = 1_000_000
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(%|x|×|times|-fold))?", re.IGNORECASE)
+# Not inside a word ("VGG16"), but after a multiplication sign ("compress by x63.6").
+_NUMBER = re.compile(
+    r"(?:(?<![\w.])|(?<=(?<![\w.])[x×]))(\d+(?:[.,]\d+)*)(?:\s*(%|x|×|times|-fold))?", re.IGNORECASE
+)
 
 
 def split_sentences(text: str) -> list[str]:

@@ -60,6 +60,7 @@ def test_marker_forms_are_parsed(answer, expected):
 
 def test_numbers_are_normalised():
     assert numbers_in("7.6x speedup, 84.3\\% top-1, 1,000 GPUs") >= {"7.6", "84.3", "1000"}
+    assert numbers_in("we compress VGG16 by x63.6 (×2 on ResNet-18)") == {"63.6", "2", "18"}  # not the 16 of VGG16
 
 
 def test_supported_citations_survive(verifier):
