@@ -45,11 +45,12 @@ def best_evidence_scores(questions: list[Question], settings: Settings) -> list[
 
 
 def judge_scores(questions: list[Question], settings: Settings) -> list[tuple[bool, float]]:
-    """(answerable, P(yes)) for the questions that pass the similarity gate, judged by the LLM backend."""
+    """(answerable, P(yes)) for the questions that pass the similarity gate, judged by the LLM backend
+    exactly as the pipeline judges them (a follow-up as the backend's own condensed question)."""
     pipeline = Pipeline(settings)
     scored = []
     for q in questions:
-        query = retrieval_query(q)
+        query = pipeline.generator.condense(q.question, q.history) if q.history else q.question
         if question_intent(query) not in settings.verification.answerability_intents:
             continue  # the pipeline does not ask the LLM gate about these
         evidence = pipeline.gather_evidence(q.question, query)
