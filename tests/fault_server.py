@@ -1,8 +1,8 @@
 """A real HTTP server on 127.0.0.1 that misbehaves like a broken OpenAI-compatible endpoint.
 
 Used only for faults that cannot be caused on demand with the real model server: HTTP 500s, malformed
-bodies, responses slower than the client's timeout, a reply of bare citation markers, replies that are each
-in time but together outlast the answer's time limit.
+bodies, responses slower than the client's timeout, a reply of bare citation markers, judgments that are each
+in time but outlast the answer's time limit.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     mode = "500"
     requests = 0
     hung_up = 0  # trickle mode: times the client closed the connection mid-response
-    delay = 2.0  # slow-answer mode: seconds before each reply
+    delay = 0.2  # slow-judge mode: seconds before an answer
+    judge_delay = 5.0  # slow-judge mode: seconds before a one-token judgment
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
@@ -58,9 +59,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 type(self).hung_up += 1
         elif self.mode == "silent":  # accepts the request and never answers
             time.sleep(30)
-        elif self.mode == "slow-answer":  # every reply well-formed but `delay` seconds late
-            time.sleep(self.delay)
+        elif self.mode == "slow-judge":  # well-formed replies: answers after `delay` s, judgments after `judge_delay` s
             one_token = json.loads(body or b"{}").get("max_tokens") == 1  # a judgment, not an answer
+            time.sleep(self.judge_delay if one_token else self.delay)
             text = "supported" if one_token else "Harmony trains massive models on a single server [1]."
             self._send(200, _events([text], "stop"), content_type="text/event-stream")
 

@@ -27,14 +27,19 @@ class DeadlineExceeded(httpx.TimeoutException):
 
 
 @contextlib.contextmanager
-def deadline_for_this_thread(at: float) -> Iterator[None]:
-    """Requests started on this thread inside the block must finish by `time.monotonic()` == `at`."""
-    previous = getattr(_state, "at", None)
-    _state.at = at
+def _on_this_thread(name: str, value: object) -> Iterator[None]:
+    """Set `_state.<name>` to `value` inside the block, and restore it after."""
+    previous = getattr(_state, name, None)
+    setattr(_state, name, value)
     try:
         yield
     finally:
-        _state.at = previous
+        setattr(_state, name, previous)
+
+
+def deadline_for_this_thread(at: float) -> contextlib.AbstractContextManager[None]:
+    """Requests started on this thread inside the block must finish by `time.monotonic()` == `at`."""
+    return _on_this_thread("at", at)
 
 
 @dataclass(frozen=True)
@@ -51,16 +56,10 @@ class TimeLimit:
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
-    @contextlib.contextmanager
-    def active(self) -> Iterator[None]:
+    def active(self) -> contextlib.AbstractContextManager[None]:
         """LLM calls started on this thread inside the block end by this limit. The block must not span a
         `yield`: a generator may be resumed on another thread (Gradio does), so each step is wrapped alone."""
-        previous = getattr(_state, "limit", None)
-        _state.limit = self
-        try:
-            yield
-        finally:
-            _state.limit = previous
+        return _on_this_thread("limit", self)
 
 
 def current_time_limit() -> TimeLimit | None:
