@@ -37,6 +37,9 @@ from rag.text import numbers_in, split_sentences
 # [1] [1, 2] [1][2] [1-3] (1) (1, 2) [Source 1]
 _MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\]|\((\d+(?:\s*[,;]\s*\d+)*)\)", re.IGNORECASE)
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)", re.IGNORECASE)
+# "... [1]. [2] shows ...": markers standing for the subject of the next sentence (a lower-case word follows)
+# become "It [2] shows ...", so the sentence is not glued to the one before.
+_MARKERS_AS_SUBJECT = re.compile(r"(^|[.!?])(\s*)((?:(?:" + _MARKER.pattern + r")\s*)+)(?=(?-i:[a-z]))", re.IGNORECASE)
 _TRAILING_REFERENCES = re.compile(r"\n\s*(?:sources|references)\s*:.*$", re.IGNORECASE | re.DOTALL)
 
 
@@ -54,6 +57,7 @@ def _numbers_of_marker(body: str) -> list[int]:
 def parse_cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """(sentence text without markers, cited numbers in order) for each sentence of a model answer."""
     text = _TRAILING_REFERENCES.sub("", answer).strip()
+    text = _MARKERS_AS_SUBJECT.sub(lambda m: f"{m.group(1)}{m.group(2)}It {m.group(3)}", text)
     text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)  # "x. [1]" -> "x [1]."
     parsed: dict[str, tuple[str, list[int]]] = {}
     for sentence in split_sentences(text.replace("\n", " ")):

@@ -52,6 +52,9 @@ SOURCES = [_source(1, "Harmony", HARMONY), _source(2, "EfficientNet", EFFICIENTN
         ("A [1][2]. B (2).", [("A.", [1, 2]), ("B.", [2])]),
         ("A. [1] B [1-2].", [("A.", [1]), ("B.", [1, 2])]),
         ("A, e.g. x [Source 2].\n\nSources:\n[1] Harmony", [("A, e.g. x.", [2])]),
+        # a marker standing for the next sentence's subject starts that sentence; it is not glued to the last
+        ("A is shown [1]. [2] shows b. [3] has c.", [("A is shown.", [1]), ("It shows b.", [2]), ("It has c.", [3])]),
+        ("[1] presents a. B [2].", [("It presents a.", [1]), ("B.", [2])]),
     ],
 )
 def test_marker_forms_are_parsed(answer, expected):
