@@ -22,10 +22,9 @@ import json
 from pathlib import Path
 
 from evals.questions import Question, in_split, load_questions
-from evals.retrieval_eval import DEFAULT_QUESTIONS, retrieval_query
+from evals.retrieval_eval import DEFAULT_QUESTIONS
 from rag.answerability import CALIBRATION_FILE, best_evidence_score, calibration, should_abstain
 from rag.generate import ExtractiveGenerator, llm_messages
-from rag.intent import question_intent
 from rag.pipeline import Pipeline
 from rag.prompts import load_prompt
 from rag.settings import Settings
@@ -39,7 +38,7 @@ def best_evidence_scores(questions: list[Question], settings: Settings) -> list[
     pipeline = Pipeline(settings.with_overrides({"generation.backend": ExtractiveGenerator.name}))
     scored = []
     for q in questions:
-        sources = pipeline.gather_evidence(q.question, retrieval_query(q)).sources
+        sources = pipeline.gather_evidence(q.question, pipeline.standalone_question(q.question, q.history)).sources
         scored.append((q.answerable, best_evidence_score(sources)))
     return scored
 
@@ -50,13 +49,13 @@ def judge_scores(questions: list[Question], settings: Settings) -> list[tuple[bo
     pipeline = Pipeline(settings)
     scored = []
     for q in questions:
-        query = pipeline.generator.condense(q.question, q.history) if q.history else q.question
-        if question_intent(query) not in settings.verification.answerability_intents:
+        query = pipeline.standalone_question(q.question, q.history)
+        if not pipeline.asks_llm_gate(query):
             continue  # the pipeline does not ask the LLM gate about these
         evidence = pipeline.gather_evidence(q.question, query)
         if should_abstain(evidence.sources, settings.verification):
             continue
-        probability = pipeline.generator.answerability(query if q.history else q.question, evidence.answer_sources)
+        probability = pipeline.llm_answerability(q.question, query, q.history, evidence)
         if probability is not None:
             scored.append((q.answerable, probability))
     return scored

@@ -139,6 +139,20 @@ class Pipeline:
         one_paper = settings.model_copy(update={"max_sentences_per_paper": settings.focus_sentences})
         return Evidence(sources, select_evidence(question_vector, hits[:1], index, one_paper, query))
 
+    def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
+        """`question` as retrieval and the gates see it: condensed by the generator when it follows up."""
+        return self.generator.condense(question, history) if history else question
+
+    def asks_llm_gate(self, query: str) -> bool:
+        """Whether the LLM gate is asked about this (standalone) question: only for the gated intents."""
+        return question_intent(query) in self.settings.verification.answerability_intents
+
+    def llm_answerability(self, question: str, query: str, history: Sequence[Turn], evidence: Evidence) -> float | None:
+        """The LLM gate's P(the sources state the answer), None if the model said neither yes nor no.
+        A follow-up is judged as the standalone question; a first question exactly as the answer prompt
+        will hold it, so the answer's prefill comes from the server's prompt cache."""
+        return self.generator.answerability(query if history else question, evidence.answer_sources)
+
     def stream(
         self,
         question: str,
@@ -155,7 +169,7 @@ class Pipeline:
         limit = TimeLimit.starting_now(self.settings.llm.total_deadline_s)
         generator = self.generator
         with limit.active():
-            query = generator.condense(question, history) if history else question
+            query = self.standalone_question(question, history)
         evidence = self.gather_evidence(question, query, filters)
         timings = Timings(retrieve_s=round(time.perf_counter() - started, 4))
         common = {
@@ -245,11 +259,9 @@ class Pipeline:
         if should_abstain(evidence.sources, verification):
             return ABSTENTION_TEXT, None
         threshold = answerable_threshold(verification, self.generator.model)
-        if threshold <= 0 or question_intent(query) not in verification.answerability_intents:
+        if threshold <= 0 or not self.asks_llm_gate(query):
             return None, None
-        # A follow-up is judged as the standalone question; a first question exactly as the answer prompt
-        # will hold it, so the answer's prefill comes from the server's prompt cache.
-        answerability = self.generator.answerability(query if history else question, evidence.answer_sources)
+        answerability = self.llm_answerability(question, query, history, evidence)
         if answerability is None:  # the model said neither yes nor no: the similarity gate decided
             return None, None
         answerability = round(answerability, 4)

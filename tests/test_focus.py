@@ -31,13 +31,16 @@ def test_questions_about_several_papers_are_not_about_one(question):
     [
         ONE_PAPER,
         "Which method uses self-attention to learn feature interactions for click-through rate prediction?",
-        "How much GPU memory does AugLocal save compared to backpropagation?",
         "What speedup does it report?",
     ],
 )
 def test_questions_about_one_paper(question):
-    # "compared to" inside a question about one paper's result is a cue too: those keep every paper.
-    assert asks_about_one_paper(question) == ("compared" not in question)
+    assert asks_about_one_paper(question)
+
+
+def test_a_comparison_word_keeps_every_paper_even_in_a_question_about_one():
+    # A known cost of the cue list: "compared to" in a question about one paper's result keeps all papers.
+    assert not asks_about_one_paper("How much GPU memory does AugLocal save compared to backpropagation?")
 
 
 def _pipeline(index, **overrides) -> Pipeline:
