@@ -110,6 +110,11 @@ class Answer(BaseModel):
         default_factory=list,
         description="sentences of the draft left out because no source supports them (with their verdicts)",
     )
+    off_topic: list[AnswerSentence] = Field(
+        default_factory=list,
+        description="supported sentences left out because they cite another paper than the answer's lead sentence "
+        "and are far less related to the question (rag.relevance)",
+    )
     answerability: float | None = Field(
         default=None, description="the LLM gate's probability that the sources state the answer (None: not asked)"
     )

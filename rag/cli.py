@@ -129,6 +129,8 @@ def _print_answer(answer: Answer) -> None:
     for sentence in answer.removed:
         reason = sentence.verdict.replace("_", " ")
         out_console.print(f"[red]left out ({reason}):[/] {escape(sentence.text)}", highlight=False)
+    for sentence in answer.off_topic:
+        out_console.print(f"[yellow]left out (off the question):[/] {escape(sentence.text)}", highlight=False)
     for source in answer.sources:
         meta = ", ".join(x for x in (source.date, f"{source.authors} authors" if source.authors else None) if x)
         out_console.print(f"[bold][{source.n}][/] {source.title}" + (f" ({meta})" if meta else ""), highlight=False)

@@ -47,7 +47,8 @@ def select_evidence(
 ) -> list[Source]:
     """Numbered sources (in retrieval order) with their best sentences: at most
     `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens; a sentence
-    longer than the budget is cut to fit and marked `rag.budget.TRUNCATED`.
+    longer than the budget is cut to fit and marked `rag.budget.TRUNCATED`. The first hit's best sentence
+    is always among them.
 
     Sentences are ranked by similarity to the question adjusted for what `question` asks for
     (`rag.intent`); a source keeps both: `evidence_scores` (similarity, for the abstention gate) and
@@ -70,7 +71,7 @@ def select_evidence(
             candidates.append((float(relevance[s_pos]), float(similarity[s_pos]), position, int(s_pos)))
     chosen: dict[int, list[tuple[int, float, float, str]]] = {}
     used = 0
-    for relevance, similarity, position, s_pos in sorted(candidates, reverse=True):
+    for relevance, similarity, position, s_pos in _first_paper_first(candidates):
         paper = papers[position]
         heading = 0 if position in chosen else count_prompt_tokens(paper.title) + 4
         text = cap_tokens(per_paper[paper.paper_id][0][s_pos], budget - heading)  # no piece exceeds the budget
@@ -90,6 +91,17 @@ def select_evidence(
         source.evidence_relevance = [rel for _, _, rel, _ in picked]
         sources.append(source)
     return sources
+
+
+def _first_paper_first(candidates: list[tuple[float, float, int, int]]) -> list[tuple[float, float, int, int]]:
+    """Candidates best first, except that the first retrieved paper's best sentence leads.
+
+    Retrieval ranked that paper first on its title and whole abstract; one sentence's similarity to a
+    follow-up's few words ("How much faster is it?") can rank other papers' sentences above all of its
+    own, and the budget would then leave out the paper the question is about."""
+    ordered = sorted(candidates, reverse=True)
+    lead = next((c for c in ordered if c[2] == 0), None)
+    return ordered if lead is None else [lead] + [c for c in ordered if c is not lead]
 
 
 def format_whole_abstracts(sources: list[Source]) -> str:

@@ -27,6 +27,7 @@ from rag.generate import Generator, extractive_answer, make_generator
 from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
+from rag.relevance import question_vector, split_off_topic
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.settings import Settings
 from rag.verification import EmbeddingVerifier, Verifier, render_answer
@@ -72,6 +73,7 @@ def validate_history(history: Sequence[Turn | Mapping[str, Any]] | None) -> list
 class Evidence(NamedTuple):
     sources: list[Source]  # evidence from every retrieved paper: the similarity gate, abstentions
     answer_sources: list[Source]  # what the answer is written from: `sources`, or the first paper alone
+    question_vector: np.ndarray  # what evidence and answer sentences are scored against (rag.relevance)
 
 
 class AnswerStream:
@@ -126,18 +128,13 @@ class Pipeline:
         the evidence agree on it (`rag.focus`)."""
         settings = self.settings.evidence
         hits = self.searcher.search(query, k=settings.papers, filters=filters, retrieval=self.settings.retrieval)
-        # Evidence is scored against both the standalone query and the follow-up as asked: retrieval already
-        # narrowed the papers to the referent, and the follow-up's own words say what is wanted of it.
-        embedder = self.searcher.embedder
-        vectors = embedder.embed([query, question] if query != question else [query])
-        question_vector = vectors.mean(axis=0)
-        question_vector /= np.linalg.norm(question_vector)
+        vector = question_vector(self.searcher.embedder, query, question)
         index = self.searcher.sentence_index
-        sources = select_evidence(question_vector, hits, index, settings, query)
+        sources = select_evidence(vector, hits, index, settings, query)
         if not answer_from_first(hits, sources, settings.focus_ratio, question, query):
-            return Evidence(sources, sources)
+            return Evidence(sources, sources, vector)
         one_paper = settings.model_copy(update={"max_sentences_per_paper": settings.focus_sentences})
-        return Evidence(sources, select_evidence(question_vector, hits[:1], index, one_paper, query))
+        return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query), vector)
 
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
         """`question` as retrieval and the gates see it: condensed by the generator when it follows up."""
@@ -215,6 +212,9 @@ class Pipeline:
         if self.settings.verification.drop_unsupported:
             removed = [s for s in sentences if not s.supported]
             sentences = [s for s in sentences if s.supported]
+        sentences, off_topic = split_off_topic(
+            sentences, evidence.question_vector, self.searcher.embedder, self.settings.verification.off_topic_margin
+        )
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason
@@ -226,6 +226,7 @@ class Pipeline:
             "dropped_citations": dropped,
             "draft": draft,
             "removed": removed,
+            "off_topic": off_topic,
             "answerability": answerability,
             "truncated": usage.truncated,
             **common,

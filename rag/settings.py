@@ -196,6 +196,13 @@ class VerificationSettings(_Section):
         description="leave sentences no source supports out of the answer (listed in `removed`); "
         "abstain if none is left",
     )
+    off_topic_margin: float | None = Field(
+        0.15,
+        ge=0.0,
+        le=2.0,
+        description="leave out a supported sentence that cites none of the lead sentence's papers and is this much "
+        "less similar to the question than the lead (listed in `off_topic`; rag.relevance); null keeps them",
+    )
     answerable_below: float | None = Field(
         None,
         ge=0.0,

@@ -80,6 +80,18 @@ def removed_html(answer: Answer) -> str:
     )
 
 
+def off_topic_html(answer: Answer) -> str:
+    """Supported sentences left out as off the question (about another paper), collapsed."""
+    if not answer.off_topic:
+        return ""
+    items = "".join(f"<li>{esc(s.text)}</li>" for s in answer.off_topic)
+    count = len(answer.off_topic)
+    return (
+        f'<details class="rag-removed rag-off-topic"><summary>{count} supported sentence{"s" if count > 1 else ""} '
+        f"left out: about another paper, not the question</summary><ul>{items}</ul></details>"
+    )
+
+
 def answer_html(answer: Answer, turn: int) -> str:
     if answer.abstained:
         nearest = "".join(
@@ -104,7 +116,8 @@ def answer_html(answer: Answer, turn: int) -> str:
             )
     notice = f'<div class="rag-notice">{esc(answer.notice)}</div>' if answer.notice else ""
     meta = f'<div class="rag-meta">{esc(answer.backend)} · {esc(answer.model)} · {answer.timings.total_s:.1f}s</div>'
-    return f'<div class="rag-answer">{notice}{" ".join(parts)}{removed_html(answer)}{meta}</div>'
+    left_out = removed_html(answer) + off_topic_html(answer)
+    return f'<div class="rag-answer">{notice}{" ".join(parts)}{left_out}{meta}</div>'
 
 
 INSTRUCTION_FLAG = (

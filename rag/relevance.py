@@ -1,0 +1,41 @@
+"""Answers that stay on the question: supported sentences about another paper, far off the question, go.
+
+A small model given five papers pads its answer with true sentences from the other papers that do not
+answer the question ("How can photos with exposure errors be corrected?" gets the exposure paper, then a
+sentence on a dataset-expansion paper's accuracy). Every such sentence is supported, so the verifier keeps
+it. The sentence most similar to the question leads; another sentence is left out when it cites none of
+the lead's papers and is less similar to the question than the lead by more than
+`verification.off_topic_margin`. Sentences citing the lead's papers always stay: a method's details are
+often far from a "how" question's words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.answer_types import AnswerSentence
+from rag.embedding import MiniLMEmbedding
+
+
+def question_vector(embedder: MiniLMEmbedding, query: str, question: str) -> np.ndarray:
+    """Unit vector of the standalone `query` and the `question` as asked (their mean when they differ):
+    retrieval narrowed the papers to the referent, and a follow-up's own words say what is wanted."""
+    vectors = embedder.embed([query, question] if query != question else [query])
+    vector = vectors.mean(axis=0)
+    return vector / np.linalg.norm(vector)
+
+
+def split_off_topic(
+    sentences: list[AnswerSentence], vector: np.ndarray, embedder: MiniLMEmbedding, margin: float | None
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(`sentences` kept, in order; those left out as off the question). `margin` None keeps them all."""
+    if margin is None or len(sentences) < 2:
+        return sentences, []
+    similarity = embedder.embed([s.text for s in sentences]) @ vector
+    lead = int(np.argmax(similarity))
+    lead_papers = set(sentences[lead].citations)
+    kept, off_topic = [], []
+    for sentence, score in zip(sentences, similarity, strict=True):
+        on_topic = score >= similarity[lead] - margin or bool(lead_papers & set(sentence.citations))
+        (kept if on_topic else off_topic).append(sentence)
+    return kept, off_topic

@@ -1,0 +1,75 @@
+"""Answers stay on the question: the top paper is always in the evidence, and padding from other papers goes."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer_types import AnswerSentence
+from rag.embedding import MiniLMEmbedding
+from rag.pipeline import Pipeline
+from rag.relevance import question_vector, split_off_topic
+from rag.settings import Settings
+
+EXPOSURE = "How can photos with both over- and under-exposure errors be corrected at multiple scales?"
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbedding:
+    return MiniLMEmbedding()
+
+
+def _sentence(text: str, *citations: int) -> AnswerSentence:
+    return AnswerSentence(text=text, citations=list(citations), supported=True, support=1.0, verdict="supported")
+
+
+def test_a_supported_sentence_about_another_paper_and_off_the_question_is_left_out(embedder):
+    # A real local-model answer (dev-015): every sentence is true of the paper it cites.
+    lead = _sentence("Capturing photographs with wrong exposures remains a major source of errors in imaging.", 1)
+    padding = [
+        _sentence("GIF-SD obtains 13.5% higher model accuracy on natural image datasets than unguided expansion.", 3),
+        _sentence('Open-source developers regard error-inducing tests reported by us as "high-quality".', 4),
+    ]
+    kept, off_topic = split_off_topic([lead, *padding], question_vector(embedder, EXPOSURE, EXPOSURE), embedder, 0.15)
+    assert kept == [lead] and off_topic == padding
+
+
+def test_sentences_citing_the_lead_paper_stay_however_far_from_the_question(embedder):
+    lead = _sentence("The exposure correction model works coarse-to-fine over a Laplacian pyramid of the photo.", 1)
+    detail = _sentence("A new dataset of over 24,000 images rendered with a wide range of exposure values is built.", 1)
+    vector = question_vector(embedder, EXPOSURE, EXPOSURE)
+    assert split_off_topic([lead, detail], vector, embedder, 0.0) == ([lead, detail], [])
+
+
+def test_an_on_topic_sentence_from_another_paper_stays(embedder):
+    question = "Which methods search neural architectures with reinforcement learning?"
+    first = _sentence("A recurrent controller trained with reinforcement learning generates architectures.", 1)
+    second = _sentence("An RL agent learns to design neural network architectures by sampling layers.", 2)
+    vector = question_vector(embedder, question, question)
+    assert split_off_topic([first, second], vector, embedder, 0.15) == ([first, second], [])
+
+
+def test_no_margin_keeps_every_sentence(embedder):
+    sentences = [_sentence("Exposure errors are corrected at several scales.", 1), _sentence("Cats purr.", 2)]
+    vector = question_vector(embedder, EXPOSURE, EXPOSURE)
+    assert split_off_topic(sentences, vector, embedder, None) == (sentences, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "query", "title"),
+    [
+        # Follow-ups whose own words ("faster", "baselines") match other papers' sentences better.
+        ("How much faster is it than the baselines?", "How much faster is Harmony compared to the baselines?",
+         "Harmony: Overcoming the Hurdles"),
+        ("How fast does it run?", "How fast does XNect run?", "XNect: Real-time Multi-Person"),
+        # A first question whose words ("top-1 accuracy", "ResNet-18") other abstracts share.
+        ("What top-1 accuracy does the instance-aware binary network reach with a ResNet-18 backbone?", None,
+         "INSTA-BNN"),
+    ],
+)
+def test_the_top_retrieved_paper_is_always_in_the_evidence(bundled_index, question, query, title):
+    pipeline = Pipeline(Settings.load(overrides={"generation.backend": "extractive", "index.dir": bundled_index}))
+    query = query or question
+    [top] = pipeline.searcher.search(query, k=1)
+    assert top.paper.title.startswith(title)  # retrieval gets it right; the evidence must keep it
+    evidence = pipeline.gather_evidence(question, query)
+    assert evidence.sources[0].paper_id == top.paper.paper_id and evidence.sources[0].evidence
