@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -28,6 +29,7 @@ from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
 from rag.instructions import never_supported
 from rag.llm.client import TimeLimitExceeded
+from rag.names import names_of_another_paper
 from rag.paper import Paper
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
@@ -246,6 +248,7 @@ class _JudgeBudget:
     calls_left: int
     out_of_time: bool = False
     unchecked: int = 0
+    source_texts: dict[int, str] = field(default_factory=dict)  # source number -> title and abstract
 
 
 JUDGE_SENTENCE_TOKENS = 300  # per abstract sentence shown to the entailment judge
@@ -258,7 +261,8 @@ class EntailmentVerifier(Verifier):
     asked about the `entailment_sentences` sentences of the cited abstract closest to it (asking again
     about the whole abstract when undecided was tried on the tuning split and did not help). Cheap filters
     decide without the judge: a number of the sentence missing from the source (contradicted when the
-    closest abstract sentence states numbers, else not_enough_info), a sentence that copies an abstract
+    closest abstract sentence states numbers, else not_enough_info), a name that another source of the
+    answer uses but this one does not (not_enough_info, `rag.names`), a sentence that copies an abstract
     sentence word for word (supported, `rag.copying`), or no abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). A citation survives only if its source is judged to support
     the sentence; a sentence none of its citations supports is re-attached to the most similar other
@@ -268,11 +272,13 @@ class EntailmentVerifier(Verifier):
     name = "entailment"
     needs_judge = True
 
-    def _check(self, sentence: str, source: Source, similarity: np.ndarray) -> Check:
+    def _check(self, sentence: str, source: Source, similarity: np.ndarray, other_texts: Sequence[str] = ()) -> Check:
         if similarity.size == 0:
             return Check("not_enough_info", 0.0, None, False)
         abstract = self._abstract_sentences(source)
         closest = abstract[int(np.argmax(similarity))]
+        if names_of_another_paper(sentence, f"{source.title} {source.abstract}", list(other_texts)):
+            return Check("not_enough_info", 0.0, closest, False)  # it names another source's method
         if not numbers_in(sentence) <= numbers_in(f"{source.title} {source.abstract}"):
             states_numbers = bool(numbers_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
             return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
@@ -295,7 +301,7 @@ class EntailmentVerifier(Verifier):
         """The judge calls left for this answer (spent by `_verify_sentence`)."""
         if self.judge is None:
             raise ComponentError("the entailment verifier needs an LLM judge (an LLM backend, or the local model)")
-        return _JudgeBudget(self.settings.max_checks)
+        return _JudgeBudget(self.settings.max_checks, source_texts={s.n: f"{s.title} {s.abstract}" for s in sources})
 
     def _unchecked(self, scratch: _JudgeBudget) -> int:
         return scratch.unchecked
@@ -304,7 +310,8 @@ class EntailmentVerifier(Verifier):
         """`_check`, spending the budget; once the time limit has passed, no source is judged any more."""
         if budget.out_of_time:
             return Check("not_enough_info", 0.0, None, False, out_of_time=True)
-        check = self._check(sentence, source, similarity)
+        others = [text for n, text in budget.source_texts.items() if n != source.n]
+        check = self._check(sentence, source, similarity, others)
         budget.calls_left -= check.judged
         budget.out_of_time = check.out_of_time
         return check

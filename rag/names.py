@@ -1,0 +1,49 @@
+"""Names of methods, models and datasets in a sentence ("AugLocal", "ProARD", "ResNet-18", "MAN").
+
+A small model answering from several papers sometimes gives one paper's result to another's method:
+"AugLocal saves more than 45% GPU memory [2]", where [2] (a different paper) reports the 45% for its own
+method and never mentions AugLocal. The LLM judge, shown [2]'s sentence about "our method", accepts it.
+A sentence that names something which another source of the same answer names, but the cited source
+does not, is about that other paper: it is not supported by the cited one (`rag.verification`).
+"""
+
+from __future__ import annotations
+
+import re
+
+# A word with a capital after its first letter (AugLocal, ProARD, MAN, GPT) or letters joined to digits
+# (ResNet-18, GPT-4, T5), hyphenated parts included.
+_WORD = re.compile(r"\b[\w][\w-]*\b")
+_CAPITAL_INSIDE = re.compile(r"^.[^\s]*[A-Z]")
+_LETTERS_AND_DIGITS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)")
+
+
+def _key(word: str) -> str:
+    """Spelling-insensitive form: "ResNet-18" and "resnet18" match, and so do "GTN" and "GTNs"."""
+    key = re.sub(r"[^0-9a-z]", "", word.lower())
+    return key[:-1] if len(key) > 3 and key.endswith("s") else key
+
+
+def names_in(text: str) -> frozenset[str]:
+    """The name-like words of `text`, in their spelling-insensitive form."""
+    names = set()
+    for word in _WORD.findall(text):
+        if len(word) < 2 or word.isdigit():
+            continue
+        if _CAPITAL_INSIDE.match(word) or _LETTERS_AND_DIGITS.match(word):
+            names.add(_key(word))
+    return frozenset(names)
+
+
+def words_in(text: str) -> frozenset[str]:
+    """Every word of `text` in the same spelling-insensitive form (a name may be written in lower case)."""
+    return frozenset(_key(w) for w in _WORD.findall(text))
+
+
+def names_of_another_paper(sentence: str, cited_text: str, other_texts: list[str]) -> frozenset[str]:
+    """Names of `sentence` that `cited_text` never uses but one of `other_texts` does."""
+    missing = names_in(sentence) - words_in(cited_text)
+    if not missing:
+        return frozenset()
+    elsewhere = frozenset().union(*(words_in(t) for t in other_texts)) if other_texts else frozenset()
+    return missing & elsewhere
