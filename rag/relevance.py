@@ -3,10 +3,12 @@
 A small model given five papers pads its answer with true sentences from the other papers that do not
 answer the question ("How can photos with exposure errors be corrected?" gets the exposure paper, then a
 sentence on a dataset-expansion paper's accuracy). Every such sentence is supported, so the verifier keeps
-it. The sentence most similar to the question leads; another sentence is left out when it cites none of
-the lead's papers and is less similar to the question than the lead by more than
-`verification.off_topic_margin`. Sentences citing the lead's papers always stay: a method's details are
-often far from a "how" question's words.
+it. The sentence most similar to the question leads; another sentence is left out when it cites neither
+the lead's papers nor source [1] and is less similar to the question than the lead by more than
+`verification.off_topic_margin`. Sentences citing the lead's papers always stay, since a method's details
+are often far from a "how" question's words; so do those citing [1], the paper retrieval ranked first on
+its title and whole abstract (a follow-up's few words, "What speedup does it report?", can be closer to
+another paper's sentence about speed-ups than to its own).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def split_off_topic(
         return sentences, []
     similarity = embedder.embed([s.text for s in sentences]) @ vector
     lead = int(np.argmax(similarity))
-    lead_papers = set(sentences[lead].citations)
+    lead_papers = set(sentences[lead].citations) | {1}
     kept, off_topic = [], []
     for sentence, score in zip(sentences, similarity, strict=True):
         on_topic = score >= similarity[lead] - margin or bool(lead_papers & set(sentence.citations))

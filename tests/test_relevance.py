@@ -73,3 +73,13 @@ def test_the_top_retrieved_paper_is_always_in_the_evidence(bundled_index, questi
     assert top.paper.title.startswith(title)  # retrieval gets it right; the evidence must keep it
     evidence = pipeline.gather_evidence(question, query)
     assert evidence.sources[0].paper_id == top.paper.paper_id and evidence.sources[0].evidence
+
+
+def test_sentences_citing_the_top_retrieved_paper_stay(embedder):
+    # dev-046: the follow-up's words are closer to another paper's sentence about speed-ups than to the
+    # sentence of the paper it asks about, which retrieval ranked first.
+    query, question = "How does PRES speed up memory-based dynamic GNN training?", "What speedup does it report?"
+    own = _sentence("Our approach enables up to a 4x larger temporal batch (3.4x speed-up) during MDGNN training.", 1)
+    other = _sentence("PyTorch-Direct reduces data transfer time by 47.1% and speeds up GNN training by up to 1.6x.", 2)
+    kept, _ = split_off_topic([own, other], question_vector(embedder, query, question), embedder, 0.15)
+    assert own in kept
