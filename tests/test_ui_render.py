@@ -69,6 +69,16 @@ def test_every_sentence_shows_its_verdict_and_the_deciding_evidence():
     assert "1 sentence of the draft left out" in html and "It is slower." in html
 
 
+def test_supported_sentences_left_out_as_off_the_question_are_listed_apart():
+    answer = _answer()
+    assert "rag-off-topic" not in answer_html(answer, turn=1)
+    answer.off_topic = [AnswerSentence(text="Cats <purr>.", citations=[2], supported=True, support=0.9)]
+    html = answer_html(answer, turn=1)
+    assert "1 supported sentence left out: about another paper, not the question" in html
+    assert "Cats &lt;purr&gt;." in html and "<purr>" not in html
+    assert "sentence of the draft left out" not in html  # nothing was unsupported
+
+
 def test_sources_html_escapes_corpus_text_and_highlights_evidence():
     html = sources_html([(4, _answer())])
     assert 'id="src-4-1"' in html and " open" in html
