@@ -112,8 +112,9 @@ class Answer(BaseModel):
     )
     off_topic: list[AnswerSentence] = Field(
         default_factory=list,
-        description="supported sentences left out because they cite another paper than the answer's lead sentence "
-        "and are far less related to the question (rag.relevance)",
+        description="supported sentences left out as off the question: citing another paper than the lead sentence "
+        "and far less related to the question, or citing no source that uses a name the question asks about "
+        "(rag.relevance)",
     )
     answerability: float | None = Field(
         default=None, description="the LLM gate's probability that the sources state the answer (None: not asked)"

@@ -27,7 +27,7 @@ from rag.generate import Generator, extractive_answer, make_generator
 from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
-from rag.relevance import question_vector, split_off_topic
+from rag.relevance import question_vector, split_off_question_names, split_off_topic
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.settings import Settings
 from rag.verification import EmbeddingVerifier, Verifier, render_answer
@@ -215,6 +215,9 @@ class Pipeline:
         sentences, off_topic = split_off_topic(
             sentences, evidence.question_vector, self.searcher.embedder, self.settings.verification.off_topic_margin
         )
+        if self.settings.verification.require_question_names:
+            sentences, other_names = split_off_question_names(sentences, query, sources)
+            off_topic += other_names
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason
@@ -231,8 +234,8 @@ class Pipeline:
             "truncated": usage.truncated,
             **common,
         }
-        if not sentences and removed:
-            # Every sentence was contradicted or unstated by the sources: the collection does not say this.
+        if not sentences and (removed or off_topic):
+            # Every sentence was contradicted, unstated or about something else: the collection does not say this.
             return self._abstained(RELATED_ABSTENTION_TEXT, sources, notice=notice, **answered)
         return Answer(
             answer=render_answer(sentences),

@@ -9,14 +9,21 @@ the lead's papers nor source [1] and is less similar to the question than the le
 are often far from a "how" question's words; so do those citing [1], the paper retrieval ranked first on
 its title and whole abstract (a follow-up's few words, "What speedup does it report?", can be closer to
 another paper's sentence about speed-ups than to its own).
+
+A question that names a method, model or dataset ("How long does it take to train the graph hypernetwork
+on DeepNets-1M?") is answered only by sentences citing a source that uses one of those names
+(`verification.require_question_names`): the small model otherwise answers a near-miss question with
+another paper's true sentence ("PyTorch-Direct reduces data transfer time by 47.1%"). Names no source uses
+constrain nothing.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rag.answer_types import AnswerSentence
+from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
+from rag.names import names_in, words_in
 
 
 def question_vector(embedder: MiniLMEmbedding, query: str, question: str) -> np.ndarray:
@@ -41,3 +48,19 @@ def split_off_topic(
         on_topic = score >= similarity[lead] - margin or bool(lead_papers & set(sentence.citations))
         (kept if on_topic else off_topic).append(sentence)
     return kept, off_topic
+
+
+def split_off_question_names(
+    sentences: list[AnswerSentence], question: str, sources: list[Source]
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(`sentences` citing a source that uses a name of `question`; the others). With no name of the
+    question used by any source, every sentence is kept."""
+    words = {s.n: words_in(f"{s.title} {s.abstract}") for s in sources}
+    asked = {name for name in names_in(question) if any(name in w for w in words.values())}
+    if not asked:
+        return sentences, []
+    kept, off = [], []
+    for sentence in sentences:
+        names_it = any(asked & words.get(n, frozenset()) for n in sentence.citations)
+        (kept if names_it else off).append(sentence)
+    return kept, off

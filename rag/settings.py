@@ -203,6 +203,11 @@ class VerificationSettings(_Section):
         description="leave out a supported sentence that cites none of the lead sentence's papers and is this much "
         "less similar to the question than the lead (listed in `off_topic`; rag.relevance); null keeps them",
     )
+    require_question_names: bool = Field(
+        True,
+        description="when the question names a method, model or dataset that a source uses, leave out sentences "
+        "citing no source that uses it (listed in `off_topic`; rag.relevance)",
+    )
     answerable_below: float | None = Field(
         None,
         ge=0.0,

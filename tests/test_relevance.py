@@ -7,7 +7,7 @@ import pytest
 from rag.answer_types import AnswerSentence
 from rag.embedding import MiniLMEmbedding
 from rag.pipeline import Pipeline
-from rag.relevance import question_vector, split_off_topic
+from rag.relevance import question_vector, split_off_question_names, split_off_topic
 from rag.settings import Settings
 
 EXPOSURE = "How can photos with both over- and under-exposure errors be corrected at multiple scales?"
@@ -83,3 +83,37 @@ def test_sentences_citing_the_top_retrieved_paper_stay(embedder):
     other = _sentence("PyTorch-Direct reduces data transfer time by 47.1% and speeds up GNN training by up to 1.6x.", 2)
     kept, _ = split_off_topic([own, other], question_vector(embedder, query, question), embedder, 0.15)
     assert own in kept
+
+
+def _sources(*titles: str) -> list:
+    from evals.verifier_eval import bundled_papers
+    from rag.answer_types import Source
+    from rag.paper import normalize_title
+
+    papers = bundled_papers()
+    return [Source.from_paper(papers[normalize_title(t)], n) for n, t in enumerate(titles, start=1)]
+
+
+NEAR_MISS_SOURCES = (
+    "Parameter Prediction for Unseen Deep Architectures",
+    "A Brief Review of Hypernetworks in Deep Learning",
+    "PyTorch-Direct: Enabling GPU Centric Data Access for Very Large Graph Neural Network Training with "
+    "Irregular Accesses",
+)
+
+
+def test_a_question_naming_a_dataset_is_not_answered_by_a_paper_that_never_uses_it():
+    # nm-021, a near-miss question: the local model answered with another paper's true sentence.
+    question = "How long does it take to train the graph hypernetwork on DeepNets-1M?"
+    padding = _sentence("PyTorch-Direct reduces data transfer time by 47.1% on average.", 3)
+    own = _sentence("A graph hypernetwork is trained on DeepNets-1M to predict parameters.", 1)
+    kept, off = split_off_question_names([padding, own], question, _sources(*NEAR_MISS_SOURCES))
+    assert kept == [own] and off == [padding]
+
+
+def test_names_no_source_uses_constrain_nothing():
+    question = "How long does it take to train the graph hypernetwork on FooBarNet-9?"
+    sentences = [_sentence("PyTorch-Direct reduces data transfer time by 47.1% on average.", 3)]
+    assert split_off_question_names(sentences, question, _sources(*NEAR_MISS_SOURCES)) == (sentences, [])
+    unnamed = "How long does it take to train a graph hypernetwork?"
+    assert split_off_question_names(sentences, unnamed, _sources(*NEAR_MISS_SOURCES)) == (sentences, [])
