@@ -62,6 +62,7 @@ def test_cli_ask_json_has_the_documented_shape(bundled_index):
         "model",
         "timings",
         "removed",
+        "off_topic",
         "answerability",
     }
     assert set(data["sentences"][0]) == {"text", "citations", "supported", "support", "verdict", "evidence"}
