@@ -5,9 +5,9 @@
 Answers the first N answerable dev questions with the local model under two settings, alternating
 A B B A per round so that drift of a shared machine cancels out:
 - `similarity`: the earlier pipeline (embedding verifier, no LLM answerability gate, unsupported
-  sentences kept, evidence from every retrieved paper);
-- `meaning`: the defaults (LLM answerability gate, entailment verifier with its copy rule, answers from
-  one paper when the question asks about one).
+  and off-the-question sentences kept, evidence from every retrieved paper);
+- `meaning`: the defaults (LLM answerability gate, entailment verifier with its copy and name rules,
+  answers from one paper when the question asks about one, off-the-question sentences left out).
 The model server is restarted before every pass, so neither setting profits from the other's prompt
 cache. Prints JSON: per setting, p50 of first token and total seconds, and the per-question ratios
 meaning/similarity (median).
@@ -33,6 +33,8 @@ SIMILARITY = {
     "verification.answerable_below": 0.0,
     "verification.drop_unsupported": False,
     "evidence.focus_ratio": 0.0,
+    "verification.off_topic_margin": 2.0,  # cosines differ by at most 2: every sentence stays
+    "verification.require_question_names": False,
 }
 DEV = Path(__file__).resolve().parent.parent / "evals" / "questions" / "dev.jsonl"
 

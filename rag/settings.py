@@ -201,7 +201,7 @@ class VerificationSettings(_Section):
         ge=0.0,
         le=2.0,
         description="leave out a supported sentence that cites none of the lead sentence's papers and is this much "
-        "less similar to the question than the lead (listed in `off_topic`; rag.relevance); null keeps them",
+        "less similar to the question than the lead (listed in `off_topic`; rag.relevance); 2 or null keeps them",
     )
     require_question_names: bool = Field(
         True,
