@@ -70,6 +70,11 @@ class Source(BaseModel):
         )
 
     @property
+    def text(self) -> str:
+        """Title and abstract: everything a citation of this source can be checked against."""
+        return f"{self.title} {self.abstract}"
+
+    @property
     def evidence_score(self) -> float:
         return max(self.evidence_scores, default=0.0)
 

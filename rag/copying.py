@@ -24,7 +24,6 @@ from collections.abc import Iterable
 MIN_RUN = 6
 
 
-
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 

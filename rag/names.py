@@ -9,11 +9,12 @@ does not, is about that other paper: it is not supported by the cited one (`rag.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # A word with a capital after its first letter (AugLocal, ProARD, MAN, GPT) or letters joined to digits
 # (ResNet-18, GPT-4, T5), hyphenated parts included.
-_WORD = re.compile(r"\b[\w][\w-]*\b")
+_WORD = re.compile(r"\b\w[\w-]*\b")
 _CAPITAL_INSIDE = re.compile(r"^.[^\s]*[A-Z]")
 _LETTERS_AND_DIGITS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)")
 
@@ -35,6 +36,7 @@ def names_in(text: str) -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=256)  # the same few abstracts are looked up for every sentence of an answer
 def words_in(text: str) -> frozenset[str]:
     """Every word of `text` in the same spelling-insensitive form (a name may be written in lower case)."""
     return frozenset(_key(w) for w in _WORD.findall(text))

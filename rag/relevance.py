@@ -55,7 +55,7 @@ def split_off_question_names(
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
     """(`sentences` citing a source that uses a name of `question`; the others). With no name of the
     question used by any source, every sentence is kept."""
-    words = {s.n: words_in(f"{s.title} {s.abstract}") for s in sources}
+    words = {s.n: words_in(s.text) for s in sources}
     asked = {name for name in names_in(question) if any(name in w for w in words.values())}
     if not asked:
         return sentences, []

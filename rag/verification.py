@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -189,7 +189,7 @@ class EmbeddingVerifier(Verifier):
         """support[i, j]: best cosine of sentence i to source j, 0 when a number of i is not in j."""
         support = np.zeros((len(parsed), len(sources)), dtype=np.float32)
         for j, source in enumerate(sources):
-            source_numbers = numbers_in(f"{source.title} {source.abstract}")
+            source_numbers = numbers_in(source.text)
             if similarities[j].shape[1] == 0:
                 continue
             best = similarities[j].max(axis=1)
@@ -248,7 +248,6 @@ class _JudgeBudget:
     calls_left: int
     out_of_time: bool = False
     unchecked: int = 0
-    source_texts: dict[int, str] = field(default_factory=dict)  # source number -> title and abstract
 
 
 JUDGE_SENTENCE_TOKENS = 300  # per abstract sentence shown to the entailment judge
@@ -272,14 +271,14 @@ class EntailmentVerifier(Verifier):
     name = "entailment"
     needs_judge = True
 
-    def _check(self, sentence: str, source: Source, similarity: np.ndarray, other_texts: Sequence[str] = ()) -> Check:
+    def _check(self, sentence: str, source: Source, similarity: np.ndarray, others: Sequence[Source] = ()) -> Check:
         if similarity.size == 0:
             return Check("not_enough_info", 0.0, None, False)
         abstract = self._abstract_sentences(source)
         closest = abstract[int(np.argmax(similarity))]
-        if names_of_another_paper(sentence, f"{source.title} {source.abstract}", list(other_texts)):
+        if names_of_another_paper(sentence, source.text, [other.text for other in others]):
             return Check("not_enough_info", 0.0, closest, False)  # it names another source's method
-        if not numbers_in(sentence) <= numbers_in(f"{source.title} {source.abstract}"):
+        if not numbers_in(sentence) <= numbers_in(source.text):
             states_numbers = bool(numbers_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
             return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
         if copy := copied_from(sentence, source.title, abstract):  # entailed word for word: no judge needed
@@ -301,17 +300,18 @@ class EntailmentVerifier(Verifier):
         """The judge calls left for this answer (spent by `_verify_sentence`)."""
         if self.judge is None:
             raise ComponentError("the entailment verifier needs an LLM judge (an LLM backend, or the local model)")
-        return _JudgeBudget(self.settings.max_checks, source_texts={s.n: f"{s.title} {s.abstract}" for s in sources})
+        return _JudgeBudget(self.settings.max_checks)
 
     def _unchecked(self, scratch: _JudgeBudget) -> int:
         return scratch.unchecked
 
-    def _judge(self, budget: _JudgeBudget, sentence: str, source: Source, similarity: np.ndarray) -> Check:
+    def _judge(
+        self, budget: _JudgeBudget, sentence: str, source: Source, similarity: np.ndarray, sources: list[Source]
+    ) -> Check:
         """`_check`, spending the budget; once the time limit has passed, no source is judged any more."""
         if budget.out_of_time:
             return Check("not_enough_info", 0.0, None, False, out_of_time=True)
-        others = [text for n, text in budget.source_texts.items() if n != source.n]
-        check = self._check(sentence, source, similarity, others)
+        check = self._check(sentence, source, similarity, [s for s in sources if s is not source])
         budget.calls_left -= check.judged
         budget.out_of_time = check.out_of_time
         return check
@@ -331,7 +331,7 @@ class EntailmentVerifier(Verifier):
         for n in valid:
             if budget.calls_left <= 0:
                 break
-            checks[n] = self._judge(budget, text, sources[n - 1], similarities[n - 1][i])
+            checks[n] = self._judge(budget, text, sources[n - 1], similarities[n - 1][i], sources)
         kept = [n for n, c in checks.items() if c.verdict == "supported"]
         if not kept and not any(c.verdict == "contradicted" for c in checks.values()):
             # Repair: the most similar other sources, while the judge budget lasts.
@@ -342,7 +342,7 @@ class EntailmentVerifier(Verifier):
             for j in others[: self.settings.repair_candidates]:
                 if budget.calls_left <= 0 or float(similarities[j][i].max()) < self.settings.entailment_floor:
                     break
-                check = self._judge(budget, text, sources[j], similarities[j][i])
+                check = self._judge(budget, text, sources[j], similarities[j][i], sources)
                 if check.verdict == "supported":
                     checks[j + 1], kept = check, [j + 1]
                     break

@@ -77,6 +77,9 @@ def test_supported_sentences_left_out_as_off_the_question_are_listed_apart():
     assert "1 supported sentence left out: about another paper, not the question" in html
     assert "Cats &lt;purr&gt;." in html and "<purr>" not in html
     assert "sentence of the draft left out" not in html  # nothing was unsupported
+    abstained = _answer(abstained=True)
+    abstained.off_topic = answer.off_topic  # every sentence was off the question: the answer abstained
+    assert "1 supported sentence left out" in answer_html(abstained, turn=2)
 
 
 def test_sources_html_escapes_corpus_text_and_highlights_evidence():

@@ -99,7 +99,7 @@ def answer_html(answer: Answer, turn: int) -> str:
         )
         return (
             f'<div class="rag-answer rag-abstained"><b>{esc(answer.answer)}</b><ul>{nearest}</ul>'
-            f"{removed_html(answer)}</div>"
+            f"{removed_html(answer)}{off_topic_html(answer)}</div>"
         )
     titles = {s.n: s.title for s in answer.sources}
     parts = []
