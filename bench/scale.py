@@ -1,11 +1,13 @@
 """Scale benchmark: ingest and search at N papers (N = 10k, 50k, 100k by default); prints JSON.
 
 python bench/scale.py [--sizes 10000 50000 100000] [--corpus arxiv-metadata-oai-snapshot.json]
-                      [--vector-cache DIR] [--work DIR] [--skip-recall]
+                      [--distractors unrelated|copies] [--vector-cache DIR] [--work DIR] [--skip-search]
 
 For each N it builds a corpus of the 400 bundled (real) papers plus N distractors: real abstracts from
 `--corpus` (any supported file, e.g. an arXiv snapshot) when given, otherwise a **synthetic** corpus
-recombined from the bundled abstracts' sentences (seeded; labelled `"corpus": "synthetic"`). It then
+recombined from the bundled abstracts' sentences (seeded; labelled `"corpus": "synthetic ..."`): by default
+from the bundled papers no dev question is about (`--distractors unrelated`), or from all of them
+(`--distractors copies`, where distractors repeat the gold abstracts' sentences word for word). It then
 reports, each phase in its own process so that memory and I/O are the phase's own:
 - ingest: seconds, papers/s, bytes written to disk (/proc/self/io), peak RSS, and the ratio of ingest
   throughput to raw embedding throughput (raw = the same model on a sample of the same chunk texts);
@@ -51,13 +53,31 @@ def _bundled():
     return deduplicate(p for f in bundled_corpus_files() for p in parse_file(f))
 
 
-def synthetic_records(count: int, seed: int, taken: set[str]) -> list[dict]:
-    """`count` papers recombined from bundled sentences: title halves of two (or three) real titles,
-    4-7 sentences drawn from all bundled abstracts. Titles never repeat a real or earlier title."""
+def _recall_gold_titles() -> set[str]:
+    """Normalised titles of the papers the recall questions (the dev set) are about."""
+    from evals.questions import load_questions
+    from evals.retrieval_eval import DEFAULT_QUESTIONS
+    from rag.paper import normalize_title
+
+    return {normalize_title(t) for q in load_questions(DEFAULT_QUESTIONS) for t in q.gold_titles}
+
+
+def synthetic_records(count: int, seed: int, taken: set[str], source: str = "unrelated") -> list[dict]:
+    """`count` papers recombined from bundled text: title halves of two (or three) real titles and 4-7
+    sentences drawn from the bundled abstracts. Titles never repeat a real or earlier title.
+
+    `source="unrelated"` draws only from bundled papers that no recall question is about, so a distractor
+    can be on the same topics as a gold paper but never carries its sentences or title words (as in a
+    real corpus). `source="copies"` draws from every bundled paper: at 100k each gold sentence recurs
+    ~160 times word for word in other "papers", a stress test in which a distractor may state the very
+    sentence a question asks for."""
     from rag.paper import normalize_title
     from rag.text import split_sentences
 
     papers = _bundled()
+    if source == "unrelated":
+        gold = _recall_gold_titles()
+        papers = [p for p in papers if normalize_title(p.title) not in gold]
     sentences = [s for p in papers for s in split_sentences(p.abstract)]
     words = [p.title.split() for p in papers]
     rng = random.Random(seed)
@@ -276,7 +296,7 @@ def bench_size(n: int, args: argparse.Namespace, work: Path) -> dict:
     if args.corpus:
         records = real_records(Path(args.corpus), n + 100, 0, taken)
     else:
-        records = synthetic_records(n + 100, seed=12, taken=taken)
+        records = synthetic_records(n + 100, seed=12, taken=taken, source=args.distractors)
     distractors = write_jsonl(corpus_dir / "distractors.jsonl", records[:n])
     extra = write_jsonl(corpus_dir / "new-100.jsonl", records[n:])
     inputs = [str(p) for p in bundled_corpus_files()] + [str(distractors)]
@@ -298,7 +318,7 @@ def bench_size(n: int, args: argparse.Namespace, work: Path) -> dict:
     return {
         "n_distractors": n,
         "papers": ingest["papers"],
-        "corpus": "real" if args.corpus else "synthetic (recombined bundled sentences)",
+        "corpus": "real" if args.corpus else f"synthetic (recombined bundled sentences, {args.distractors})",
         "ingest": {**ingest, "papers_per_s": round(ingest["papers"] / ingest["seconds"], 2)},
         "raw_embedding": {"chunks_per_s": round(raw["chunks_per_s"], 2), "sample_chunks": raw["chunks"]},
         "ingest_vs_raw_throughput": ratio,
@@ -317,6 +337,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--corpus", help="a file of real papers (e.g. an arXiv metadata snapshot) for the distractors")
+    parser.add_argument(
+        "--distractors",
+        choices=["unrelated", "copies"],
+        default="unrelated",
+        help="synthetic distractors from bundled papers no recall question is about (default), or from all "
+        "of them, gold abstracts' sentences included (a stress test)",
+    )
     parser.add_argument("--vector-cache", help="directory of cached chunk vectors, reused across runs")
     parser.add_argument("--work", help="working directory (kept); default a temporary one")
     parser.add_argument("--skip-search", action="store_true")

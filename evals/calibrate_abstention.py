@@ -3,14 +3,15 @@
     python -m evals.calibrate_abstention [QUESTIONS.jsonl ...] [--split tune|test|all] [--index-dir DIR]
                                          [--judge] [--write]
 
-Without `--judge`: the similarity gate's threshold on the best evidence-sentence score. With `--judge`:
-the LLM gate's threshold on P("yes, the sources state the answer"), asked of the configured LLM backend
-(default `local`) for the questions that pass the similarity gate. Either picks, among the midpoints
-between consecutive observed scores, the threshold with the lowest false-abstention + missed-unanswerable
-rate (ties: the widest gap), refusing any whose false-abstention rate exceeds 5%. Default questions: the
-dev set and the near-miss set, tuning split (`split` field, else a fixed hash of the qid). `--write`
-stores the result in rag/calibration.json (the judge's under `llm_judge`, with the model, prompt hash
-and settings hash it was tuned for).
+Without `--judge`: the similarity gate's threshold on the best evidence-sentence score (the one the
+`extractive` backend uses). With `--judge`: the two gates of an LLM backend together, the similarity
+threshold (at most the similarity-only one) and the threshold on P("yes, the sources state the answer"),
+asked of the configured LLM backend (default `local`) for every question it would ask about. Either
+picks, among the midpoints between consecutive observed scores, the threshold(s) with the lowest
+false-abstention + missed-unanswerable rate (ties: the widest gap), refusing any whose false-abstention
+rate exceeds 5%. Default questions: the dev, near-miss and terse sets, tuning split (`split` field, else
+a fixed hash of the qid). `--write` stores the result in rag/calibration.json (the judge's under
+`llm_judge`, with the model, prompt hash and settings hash it was tuned for).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from evals.questions import Question, in_split, load_questions
 from evals.retrieval_eval import DEFAULT_QUESTIONS
-from rag.answerability import CALIBRATION_FILE, best_evidence_score, calibration, should_abstain
+from rag.answerability import CALIBRATION_FILE, best_evidence_score, calibration
 from rag.generate import ExtractiveGenerator, llm_messages
 from rag.pipeline import Pipeline
 from rag.prompts import load_prompt
@@ -31,6 +32,7 @@ from rag.settings import Settings
 
 MAX_FALSE_ABSTENTION = 0.05
 NEAR_MISS = Path(__file__).parent / "questions" / "near_miss.jsonl"
+TERSE = Path(__file__).parent / "questions" / "terse.jsonl"
 
 
 def best_evidence_scores(questions: list[Question], settings: Settings) -> list[tuple[bool, float]]:
@@ -43,22 +45,64 @@ def best_evidence_scores(questions: list[Question], settings: Settings) -> list[
     return scored
 
 
-def judge_scores(questions: list[Question], settings: Settings) -> list[tuple[bool, float]]:
-    """(answerable, P(yes)) for the questions that pass the similarity gate, judged by the LLM backend
-    exactly as the pipeline judges them (a follow-up as the backend's own condensed question)."""
+def joint_scores(questions: list[Question], settings: Settings) -> list[tuple[bool, float, float | None]]:
+    """(answerable, best evidence score, P(yes) or None) per question, judged by the LLM backend exactly
+    as the pipeline judges them (a follow-up as the backend's own condensed question). P is None where
+    the pipeline does not ask the LLM gate (how/why intents) or the model said neither yes nor no: there
+    the similarity gate alone decides."""
     pipeline = Pipeline(settings)
     scored = []
     for q in questions:
         query = pipeline.standalone_question(q.question, q.history)
-        if not pipeline.asks_llm_gate(query):
-            continue  # the pipeline does not ask the LLM gate about these
         evidence = pipeline.gather_evidence(q.question, query)
-        if should_abstain(evidence.sources, settings.verification):
-            continue
-        probability = pipeline.llm_answerability(q.question, query, q.history, evidence)
-        if probability is not None:
-            scored.append((q.answerable, probability))
+        probability = None
+        if pipeline.asks_llm_gate(query) and evidence.sources:
+            probability = pipeline.llm_answerability(q.question, query, q.history, evidence)
+        scored.append((q.answerable, best_evidence_score(evidence.sources), probability))
     return scored
+
+
+def choose_joint_thresholds(scored: list[tuple[bool, float, float | None]], ceiling: float) -> dict[str, float]:
+    """The similarity threshold (at most `ceiling`, the similarity-only one) and the LLM gate's threshold
+    chosen together: a question is abstained on when its similarity is below the first or its P(yes) below
+    the second. Lowest false-abstention + missed-unanswerable rate with false abstention <= 5%; ties go to
+    the widest gaps, as in `choose_threshold`."""
+    answerable = [(s, p) for ok, s, p in scored if ok]
+    unanswerable = [(s, p) for ok, s, p in scored if not ok]
+
+    def abstains(s: float, p: float | None, t_sim: float, t_llm: float) -> bool:
+        return s < t_sim or (p is not None and p < t_llm)
+
+    def rates(t_sim: float, t_llm: float) -> tuple[float, float]:
+        false_abstention = sum(abstains(s, p, t_sim, t_llm) for s, p in answerable) / max(len(answerable), 1)
+        missed = sum(not abstains(s, p, t_sim, t_llm) for s, p in unanswerable) / max(len(unanswerable), 1)
+        return false_abstention, missed
+
+    def midpoints(values: list[float]) -> list[tuple[float, float]]:
+        points = sorted(set(values))
+        return [((a + b) / 2, b - a) for a, b in itertools.pairwise(points)]
+
+    sim_candidates = [(t, gap) for t, gap in midpoints([s for _, s, _ in scored]) if t < ceiling] + [(ceiling, 0.0)]
+    llm_candidates = midpoints([p for _, _, p in scored if p is not None]) or [(0.0, 0.0)]
+    best: tuple[tuple[float, float, float], float, float] | None = None
+    for t_sim, sim_gap in sim_candidates:
+        for t_llm, llm_gap in llm_candidates:
+            false_abstention, missed = rates(t_sim, t_llm)
+            if false_abstention > MAX_FALSE_ABSTENTION:
+                continue
+            key = (false_abstention + missed, -sim_gap, -llm_gap)
+            if best is None or key < best[0]:
+                best = (key, t_sim, t_llm)
+    _, t_sim, t_llm = best or ((0.0, 0.0, 0.0), 0.0, 0.0)
+    t_sim, t_llm = round(t_sim, 4), round(t_llm, 4)
+    false_abstention, missed = rates(t_sim, t_llm)
+    return {
+        "similarity_below": t_sim,
+        "answerable_below": t_llm,
+        "answerable_false_abstention": round(false_abstention, 4),
+        "unanswerable_abstained": round(1 - missed, 4),
+        "questions": len(scored),
+    }
 
 
 def choose_threshold(scored: list[tuple[bool, float]], key: str = "abstain_below") -> dict[str, float]:
@@ -93,7 +137,7 @@ def judge_prompt_hash() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("questions", nargs="*", default=[str(DEFAULT_QUESTIONS), str(NEAR_MISS)])
+    parser.add_argument("questions", nargs="*", default=[str(DEFAULT_QUESTIONS), str(NEAR_MISS), str(TERSE)])
     parser.add_argument("--split", choices=("tune", "test", "all"), default="tune")
     parser.add_argument("--index-dir")
     parser.add_argument("--judge", action="store_true", help="calibrate the LLM gate instead of the similarity gate")
@@ -102,12 +146,11 @@ def main() -> None:
     overrides = {"index.dir": args.index_dir}
     if args.judge:
         overrides["generation.backend"] = Settings.load().generation.backend or "local"
-        overrides["verification.answerable_below"] = 0.0
     settings = Settings.load(overrides=overrides)
     questions = [q for path in args.questions for q in in_split(load_questions(path), args.split)]
     stored = dict(calibration())
     if args.judge:
-        result = choose_threshold(judge_scores(questions, settings), key="answerable_below")
+        result = choose_joint_thresholds(joint_scores(questions, settings), ceiling=float(stored["abstain_below"]))
         generator = Pipeline(settings).generator
         result |= {
             "backend": generator.name,

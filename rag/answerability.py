@@ -2,9 +2,10 @@
 
 Two gates, in order:
 1. Similarity (every backend): the best evidence sentence's similarity to the question must reach
-   `verification.abstain_below` (default: `abstain_below` in `rag/calibration.json`). It catches questions
-   about topics the collection does not cover, and nothing else: it cannot tell a paper *about* the
-   Transformer from one that states the Transformer's dropout rate.
+   `verification.abstain_below` (default: `abstain_below` in `rag/calibration.json`; for the model the
+   LLM gate was calibrated for, the lower `llm_judge.similarity_below`, calibrated jointly with the LLM
+   gate). It catches questions about topics the collection does not cover, and nothing else: it cannot
+   tell a paper *about* the Transformer from one that states the Transformer's dropout rate.
 2. Meaning (LLM backends): the answering model is asked whether the numbered sources state the answer,
    and the probability of "yes" in its first reply token must reach `verification.answerable_below`
    (default: `llm_judge.answerable_below` in `rag/calibration.json`, tuned on the tuning split for the
@@ -13,7 +14,7 @@ Two gates, in order:
    question is asked with the answer prompt's own prefix (system prompt, worked example, sources,
    question), so llama.cpp's prompt cache serves the answer's prefill right after: the gate costs the
    time to first token little more than one token.
-The `extractive` backend has only the first gate.
+The `extractive` backend has only the first gate, at the similarity-only threshold.
 """
 
 from __future__ import annotations
@@ -58,13 +59,29 @@ def answerable_threshold(settings: VerificationSettings, model: str) -> float:
     return UNCALIBRATED_ANSWERABLE_BELOW
 
 
+def similarity_threshold(settings: VerificationSettings, model: str | None = None) -> float:
+    """The similarity gate's threshold for a backend answering with `model`.
+
+    `verification.abstain_below` if set. Otherwise, for the model the LLM gate was calibrated for, the
+    `similarity_below` calibrated jointly with it: with a gate of meaning behind it, the similarity gate
+    only has to stop what is plainly off the collection, and a false abstention there is final while a
+    question it lets through still meets the LLM gate and the verifier. Any other backend gets the
+    similarity-only `abstain_below`."""
+    if settings.abstain_below is not None:
+        return settings.abstain_below
+    calibrated = calibration().get("llm_judge", {})
+    if model is not None and calibrated.get("model") == model and "similarity_below" in calibrated:
+        return float(calibrated["similarity_below"])
+    return calibrated_threshold()
+
+
 def best_evidence_score(sources: list[Source]) -> float:
     return max((s.evidence_score for s in sources), default=0.0)
 
 
-def should_abstain(sources: list[Source], settings: VerificationSettings) -> bool:
-    """The similarity gate."""
-    return best_evidence_score(sources) < abstain_threshold(settings)
+def should_abstain(sources: list[Source], settings: VerificationSettings, model: str | None = None) -> bool:
+    """The similarity gate for a backend answering with `model` (see `similarity_threshold`)."""
+    return best_evidence_score(sources) < similarity_threshold(settings, model)
 
 
 def judge_messages(answer_messages: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -90,4 +107,5 @@ __all__ = [
     "judge_messages",
     "probability_answerable",
     "should_abstain",
+    "similarity_threshold",
 ]

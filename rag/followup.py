@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rag.answer_types import Turn
+from rag.names import words_in
+
+# Words by which a follow-up points back at what the conversation was about.
+_REFERRING = frozenset(["it", "its", "they", "their", "them", "this", "that", "these", "those"])
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 def last_user_turn(history: Sequence[Turn]) -> str | None:
@@ -22,3 +28,13 @@ def heuristic_standalone(question: str, history: Sequence[Turn]) -> str:
     """
     previous = last_user_turn(history)
     return f"{previous} {question}" if previous else question
+
+
+def leaves_reference_open(rewrite: str, question: str, history: Sequence[Turn]) -> bool:
+    """Whether a model's `rewrite` of the follow-up `question` still leaves it pointing at nothing: the
+    question refers back ("What accuracy did their classifier get?") and the rewrite took no word from the
+    conversation (a small model sometimes returns the follow-up unchanged)."""
+    if not _REFERRING & {w.lower() for w in _WORD.findall(question)}:
+        return False
+    earlier = frozenset().union(*(words_in(t.content) for t in history)) if history else frozenset()
+    return not (words_in(rewrite) - words_in(question)) & earlier

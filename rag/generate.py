@@ -18,7 +18,7 @@ from typing import ClassVar
 from rag.answer_types import Source, Turn
 from rag.answerability import abstain_threshold, probability_answerable
 from rag.evidence import count_prompt_tokens, format_evidence
-from rag.followup import heuristic_standalone
+from rag.followup import heuristic_standalone, leaves_reference_open
 from rag.llm.client import LLMClient, Usage
 from rag.llm.model_files import MODEL_NAME, parts_installed
 from rag.prompts import load_prompt, render
@@ -149,8 +149,10 @@ class OpenAICompatibleGenerator(Generator):
         reply = self.client.complete([{"role": "user", "content": prompt}], max_tokens=generation.condense_max_tokens)
         lines = reply.strip().splitlines()
         candidate = lines[0].strip().strip('"') if lines else ""
-        # A rewrite that lost the follow-up or came back empty is worse than the heuristic.
-        return candidate if len(candidate) > 8 else heuristic_standalone(question, history)
+        # A rewrite that lost the follow-up, came back empty or resolved nothing is worse than the heuristic.
+        if len(candidate) <= 8 or leaves_reference_open(candidate, question, history):
+            return heuristic_standalone(question, history)
+        return candidate
 
 
 @GENERATORS.register("local", "the embedded Qwen2.5-Coder 1.5B behind llama.cpp's server on 127.0.0.1")

@@ -260,7 +260,7 @@ class Pipeline:
         """(abstention text or None, the LLM gate's probability that the sources answer, if it was asked).
         The similarity gate looks at every retrieved paper; the LLM gate at what the answer is written from."""
         verification = self.settings.verification
-        if should_abstain(evidence.sources, verification):
+        if should_abstain(evidence.sources, verification, self.generator.model):
             return ABSTENTION_TEXT, None
         threshold = answerable_threshold(verification, self.generator.model)
         if threshold <= 0 or not self.asks_llm_gate(query):

@@ -1,0 +1,79 @@
+"""The two abstention gates of an LLM backend, calibrated together (`evals.calibrate_abstention --judge`)."""
+
+from __future__ import annotations
+
+import pytest
+
+import rag.answerability as answerability
+from evals.calibrate_abstention import choose_joint_thresholds
+from rag.pipeline import ask
+from rag.settings import VerificationSettings
+
+CEILING = 0.48  # a similarity-only threshold: above the band where related and unrelated questions mix
+
+# (answerable, best evidence similarity, P(yes) from the LLM gate)
+PLAINLY_OFF = [(False, 0.15, 0.2), (False, 0.22, None), (False, 0.30, 0.3)]
+ANSWERABLE_HIGH = [(True, 0.6, 0.9), (True, 0.7, 0.95), (True, 0.65, 0.85), (True, 0.55, 0.9)]
+
+
+def test_the_similarity_threshold_drops_where_the_llm_gate_tells_the_band_apart():
+    # In the band 0.38-0.46 answerable and unanswerable questions mix; the LLM gate tells them apart.
+    band = [(True, 0.39, 0.9), (True, 0.42, 0.88), (False, 0.40, 0.3), (False, 0.45, 0.25)]
+    chosen = choose_joint_thresholds(PLAINLY_OFF + ANSWERABLE_HIGH + band, ceiling=CEILING)
+    assert chosen["similarity_below"] < 0.39  # the low answerable questions are no longer abstained on
+    assert 0.3 < chosen["answerable_below"] < 0.85
+    assert chosen["answerable_false_abstention"] == 0.0 and chosen["unanswerable_abstained"] == 1.0
+
+
+def test_the_similarity_threshold_stays_where_the_llm_gate_cannot_tell():
+    # The LLM gate says yes to the unanswerable band questions: only similarity can stop them.
+    band = [(False, 0.40, 0.9), (False, 0.45, 0.92), (False, 0.43, None)]
+    chosen = choose_joint_thresholds(PLAINLY_OFF + ANSWERABLE_HIGH + band, ceiling=CEILING)
+    assert chosen["similarity_below"] > 0.45
+    assert chosen["unanswerable_abstained"] == 1.0
+
+
+def test_the_similarity_threshold_never_exceeds_the_similarity_only_one():
+    chosen = choose_joint_thresholds([(True, 0.9, 0.9), (False, 0.8, 0.95), (True, 0.85, 0.9)], ceiling=CEILING)
+    assert chosen["similarity_below"] <= CEILING
+
+
+def test_an_llm_backend_uses_the_jointly_calibrated_similarity_threshold(monkeypatch):
+    stored = {"abstain_below": 0.48, "llm_judge": {"model": "m", "similarity_below": 0.3, "answerable_below": 0.7}}
+    monkeypatch.setattr(answerability, "calibration", lambda: stored)
+    default = VerificationSettings()
+    assert answerability.similarity_threshold(default, "m") == 0.3
+    assert answerability.similarity_threshold(default, "another-model") == 0.48  # calibrated for another model
+    assert answerability.similarity_threshold(default, "extractive") == 0.48
+    assert answerability.similarity_threshold(VerificationSettings(abstain_below=0.5), "m") == 0.5  # set wins
+
+
+@pytest.mark.slow
+def test_a_terse_follow_up_the_similarity_gate_refused_is_answered(bundled_index, local_model_url):
+    # Its best evidence sentence ("... runs ... at more than 30 fps") is 0.39 similar to the condensed
+    # question, below the similarity-only threshold (0.4773): the extractive backend abstains, the local
+    # model's own gate of meaning lets it through.
+    first = "Can the 3D motion of several people be captured in real time with one RGB camera?"
+    history = [
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": "XNect does real-time multi-person 3D motion capture [1]."},
+    ]
+    assert ask("How fast does it run?", history, backend="extractive", index_dir=bundled_index).abstained
+    answer = ask("How fast does it run?", history, backend="local", index_dir=bundled_index)
+    assert not answer.abstained and "30" in answer.answer
+    assert all(s.supported for s in answer.sentences)
+
+
+def test_a_rewrite_that_resolves_nothing_is_not_taken_as_the_standalone_question():
+    from rag.answer_types import Turn
+    from rag.followup import leaves_reference_open
+
+    history = [
+        Turn(role="user", content="Which paper classifies encrypted TLS traffic and can reject unknown services?"),
+        Turn(role="assistant", content="A TLS dataset comes with a classifier that rejects unknown services [1]."),
+    ]
+    follow_up = "What accuracy did their classifier get?"
+    assert leaves_reference_open(follow_up, follow_up, history)  # returned unchanged: "their" points nowhere
+    assert not leaves_reference_open("What accuracy did the TLS services classifier get?", follow_up, history)
+    # A question that refers to nothing is fine as it is.
+    assert not leaves_reference_open("What is Yi built on?", "What is Yi built on?", history)

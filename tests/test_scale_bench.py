@@ -1,0 +1,31 @@
+"""The scale benchmark's synthetic distractors (bench/scale.py): what they may and may not contain."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from rag.paper import normalize_title
+from rag.text import split_sentences
+
+_spec = importlib.util.spec_from_file_location("scale_bench", Path(__file__).parent.parent / "bench" / "scale.py")
+scale = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(scale)
+
+
+def _gold_sentences() -> set[str]:
+    gold = scale._recall_gold_titles()
+    return {s for p in scale._bundled() if normalize_title(p.title) in gold for s in split_sentences(p.abstract)}
+
+
+def test_unrelated_distractors_never_carry_a_gold_papers_sentence():
+    gold = _gold_sentences()
+    records = scale.synthetic_records(300, seed=12, taken=set(), source="unrelated")
+    assert len(records) == 300
+    assert not any(s in gold for r in records for s in split_sentences(r["abstract"]))
+
+
+def test_copy_distractors_do_carry_gold_sentences():
+    gold = _gold_sentences()
+    records = scale.synthetic_records(300, seed=12, taken=set(), source="copies")
+    assert sum(s in gold for r in records for s in split_sentences(r["abstract"])) > 50
