@@ -31,10 +31,11 @@ def heuristic_standalone(question: str, history: Sequence[Turn]) -> str:
 
 
 def leaves_reference_open(rewrite: str, question: str, history: Sequence[Turn]) -> bool:
-    """Whether a model's `rewrite` of the follow-up `question` still leaves it pointing at nothing: the
-    question refers back ("What accuracy did their classifier get?") and the rewrite took no word from the
-    conversation (a small model sometimes returns the follow-up unchanged)."""
-    if not _REFERRING & {w.lower() for w in _WORD.findall(question)}:
+    """Whether a model's `rewrite` of the follow-up `question` still points at nothing: it keeps a word
+    that refers back ("What accuracy did their classifier get?") and took no word from the conversation
+    (a small model sometimes returns the follow-up unchanged). A rewrite that dropped the reference
+    ("What is BiSAGE?" for "What is BiSAGE in it?") stands."""
+    if not _REFERRING & {w.lower() for w in _WORD.findall(rewrite)}:
         return False
     earlier = frozenset().union(*(words_in(t.content) for t in history)) if history else frozenset()
     return not (words_in(rewrite) - words_in(question)) & earlier
