@@ -117,7 +117,9 @@ class RetrievalSettings(_Section):
         0.6, ge=0.0, le=1.0, description="hybrid score = w * cosine + (1 - w) * bm25 / (bm25 + saturation)"
     )
     bm25_saturation: float = Field(10.0, gt=0.0, description="BM25 score at which its fused contribution is half")
-    min_depth: int = Field(100, ge=1, description="candidates taken from each retriever at least")
+    min_depth: int = Field(
+        200, ge=1, description="candidates taken from each retriever at least (200: docs/scale.md)"
+    )
     depth_per_k: int = Field(10, ge=1, description="candidates per requested paper (depth = max(min_depth, k * this))")
     dense_depth_factor: int = Field(2, ge=1, description="dense candidates are chunks: take this many times the depth")
 
