@@ -45,6 +45,12 @@ def best_evidence_scores(questions: list[Question], settings: Settings) -> list[
     return scored
 
 
+def _midpoints(values: list[float]) -> list[tuple[float, float]]:
+    """(midpoint, gap) between each pair of consecutive distinct values: the candidate thresholds."""
+    points = sorted(set(values))
+    return [((a + b) / 2, b - a) for a, b in itertools.pairwise(points)]
+
+
 def joint_scores(questions: list[Question], settings: Settings) -> list[tuple[bool, float, float | None]]:
     """(answerable, best evidence score, P(yes) or None) per question, judged by the LLM backend exactly
     as the pipeline judges them (a follow-up as the backend's own condensed question). P is None where
@@ -78,12 +84,8 @@ def choose_joint_thresholds(scored: list[tuple[bool, float, float | None]], ceil
         missed = sum(not abstains(s, p, t_sim, t_llm) for s, p in unanswerable) / max(len(unanswerable), 1)
         return false_abstention, missed
 
-    def midpoints(values: list[float]) -> list[tuple[float, float]]:
-        points = sorted(set(values))
-        return [((a + b) / 2, b - a) for a, b in itertools.pairwise(points)]
-
-    sim_candidates = [(t, gap) for t, gap in midpoints([s for _, s, _ in scored]) if t < ceiling] + [(ceiling, 0.0)]
-    llm_candidates = midpoints([p for _, _, p in scored if p is not None]) or [(0.0, 0.0)]
+    sim_candidates = [(t, gap) for t, gap in _midpoints([s for _, s, _ in scored]) if t < ceiling] + [(ceiling, 0.0)]
+    llm_candidates = _midpoints([p for _, _, p in scored if p is not None]) or [(0.0, 0.0)]
     best: tuple[tuple[float, float, float], float, float] | None = None
     for t_sim, sim_gap in sim_candidates:
         for t_llm, llm_gap in llm_candidates:
@@ -105,7 +107,8 @@ def choose_joint_thresholds(scored: list[tuple[bool, float, float | None]], ceil
     }
 
 
-def choose_threshold(scored: list[tuple[bool, float]], key: str = "abstain_below") -> dict[str, float]:
+def choose_threshold(scored: list[tuple[bool, float]]) -> dict[str, float]:
+    """The similarity-only threshold (`abstain_below`), chosen as the module docstring says."""
     answerable = sorted(score for ok, score in scored if ok)
     unanswerable = [score for ok, score in scored if not ok]
 
@@ -114,13 +117,12 @@ def choose_threshold(scored: list[tuple[bool, float]], key: str = "abstain_below
         missed = sum(s >= t for s in unanswerable) / max(len(unanswerable), 1)
         return false_abstention, missed
 
-    points = sorted(s for _, s in scored)
-    candidates = [((a + b) / 2, b - a) for a, b in itertools.pairwise(points) if b > a]
+    candidates = _midpoints([s for _, s in scored])
     allowed = [(t, gap) for t, gap in candidates if rates(t)[0] <= MAX_FALSE_ABSTENTION] or [(0.0, 0.0)]
     threshold, _ = min(allowed, key=lambda c: (sum(rates(c[0])), -c[1]))
     threshold = round(threshold, 4)
     return {
-        key: threshold,
+        "abstain_below": threshold,
         "answerable_false_abstention": round(sum(s < threshold for s in answerable) / max(len(answerable), 1), 4),
         "unanswerable_abstained": round(sum(s < threshold for s in unanswerable) / max(len(unanswerable), 1), 4),
         "answerable_scores_min": round(answerable[0], 4) if answerable else None,

@@ -67,12 +67,11 @@ def similarity_threshold(settings: VerificationSettings, model: str | None = Non
     only has to stop what is plainly off the collection, and a false abstention there is final while a
     question it lets through still meets the LLM gate and the verifier. Any other backend gets the
     similarity-only `abstain_below`."""
-    if settings.abstain_below is not None:
-        return settings.abstain_below
     calibrated = calibration().get("llm_judge", {})
-    if model is not None and calibrated.get("model") == model and "similarity_below" in calibrated:
+    joint = settings.abstain_below is None and model is not None and calibrated.get("model") == model
+    if joint and "similarity_below" in calibrated:
         return float(calibrated["similarity_below"])
-    return calibrated_threshold()
+    return abstain_threshold(settings)
 
 
 def best_evidence_score(sources: list[Source]) -> float:
