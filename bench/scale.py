@@ -13,6 +13,7 @@ reports, each phase in its own process so that memory and I/O are the phase's ow
   throughput to raw embedding throughput (raw = the same model on a sample of the same chunk texts);
 - index size on disk; searcher start-up time; search p50/p95 (dev questions, model loaded); peak RSS of
   the search process; dev-set recall@5 / MRR (hybrid) of the 400 real papers among the N distractors;
+  the share of the exact top-200 chunks that Chroma's approximate (HNSW) search returns;
 - time to add 100 new papers to the N-paper index, and its ratio to the full ingest.
 
 `--vector-cache DIR` keeps chunk vectors across runs (SQLite, keyed by the chunk text's sha1), so a
@@ -269,7 +270,41 @@ def phase_search(args: argparse.Namespace) -> dict:
     }
 
 
-PHASES = {"ingest": phase_ingest, "raw": phase_raw, "search": phase_search}
+def phase_ann(args: argparse.Namespace) -> dict:
+    """How many of the true top-200 chunks (exact cosine over every stored vector) Chroma's HNSW returns
+    for the dev questions, at the configured `index.hnsw_ef_search`. Its own process: it holds every
+    vector in memory, which the search phase's RSS must not include."""
+    from evals.questions import load_questions
+    from evals.retrieval_eval import DEFAULT_QUESTIONS, retrieval_query
+    from rag.embedding import embedder_for
+    from rag.settings import Settings
+    from rag.store import open_collection
+
+    settings = Settings.load().with_overrides({"index.dir": args.index})
+    collection = open_collection(settings.index, settings.index_dir)
+    ids: list[str] = []
+    blocks: list[np.ndarray] = []
+    for offset in range(0, collection.count(), 5000):
+        got = collection.get(include=["embeddings"], limit=5000, offset=offset)
+        ids += got["ids"]
+        blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+    vectors = np.vstack(blocks)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    embedder, top = embedder_for(settings.index), 200
+    shares = []
+    for question in load_questions(DEFAULT_QUESTIONS):
+        query = np.asarray(embedder.get_query_embedding(retrieval_query(question)), dtype=np.float32)
+        exact = {ids[i] for i in np.argpartition(-(vectors @ query), top)[:top]}
+        found = collection.query(query_embeddings=[query.tolist()], n_results=top, include=[])["ids"][0]
+        shares.append(len(exact.intersection(found)) / top)
+    return {
+        "hnsw_ef_search": settings.index.hnsw_ef_search,
+        "ann_recall@200": round(float(np.mean(shares)), 4),
+        "ann_recall@200_min": round(float(np.min(shares)), 4),
+    }
+
+
+PHASES = {"ingest": phase_ingest, "raw": phase_raw, "search": phase_search, "ann": phase_ann}
 
 
 def run_phase(name: str, *extra: str) -> dict:
@@ -314,6 +349,7 @@ def bench_size(n: int, args: argparse.Namespace, work: Path) -> dict:
         ratio = {"value": round(raw_s / ingest["seconds"], 3), "estimated": False}
     size_mb = _dir_mb(index)
     search = {} if args.skip_search else run_phase("search", "--index", str(index))
+    ann = {} if args.skip_search else run_phase("ann", "--index", str(index))
     add = run_phase("ingest", "--index", str(index), *inputs, str(extra))  # never cached
     return {
         "n_distractors": n,
@@ -324,6 +360,7 @@ def bench_size(n: int, args: argparse.Namespace, work: Path) -> dict:
         "ingest_vs_raw_throughput": ratio,
         "index_mb": size_mb,
         "search": search,
+        "vector_search": ann,
         "add_100": {
             "seconds": add["seconds"],
             "added": add["added"],
