@@ -290,11 +290,12 @@ def phase_ann(args: argparse.Namespace) -> dict:
         blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
     vectors = np.vstack(blocks)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    embedder, top = embedder_for(settings.index), 200
+    embedder = embedder_for(settings.index)
+    top = min(200, len(ids))
     shares = []
     for question in load_questions(DEFAULT_QUESTIONS):
         query = np.asarray(embedder.get_query_embedding(retrieval_query(question)), dtype=np.float32)
-        exact = {ids[i] for i in np.argpartition(-(vectors @ query), top)[:top]}
+        exact = {ids[i] for i in np.argsort(-(vectors @ query))[:top]}
         found = collection.query(query_embeddings=[query.tolist()], n_results=top, include=[])["ids"][0]
         shares.append(len(exact.intersection(found)) / top)
     return {

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rag.answer_types import Turn
 from rag.names import words_in
 
-# Words by which a follow-up points back at what the conversation was about.
-_REFERRING = frozenset(["it", "its", "they", "their", "them", "this", "that", "these", "those"])
-_WORD = re.compile(r"[A-Za-z]+")
+# Words by which a follow-up points back at what the conversation was about (in `words_in`'s form).
+_REFERRING = words_in("it its they their them this that these those")
 
 
 def last_user_turn(history: Sequence[Turn]) -> str | None:
@@ -35,7 +33,7 @@ def leaves_reference_open(rewrite: str, question: str, history: Sequence[Turn]) 
     that refers back ("What accuracy did their classifier get?") and took no word from the conversation
     (a small model sometimes returns the follow-up unchanged). A rewrite that dropped the reference
     ("What is BiSAGE?" for "What is BiSAGE in it?") stands."""
-    if not _REFERRING & {w.lower() for w in _WORD.findall(rewrite)}:
+    if not _REFERRING & words_in(rewrite):
         return False
     earlier = frozenset().union(*(words_in(t.content) for t in history)) if history else frozenset()
     return not (words_in(rewrite) - words_in(question)) & earlier
