@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rag.answer_types import Turn
-from rag.names import words_in
+from rag.names import names_in, words_in
 
 # Words by which a follow-up points back at what the conversation was about (in `words_in`'s form).
 _REFERRING = words_in("it its they their them this that these those")
@@ -29,11 +29,17 @@ def heuristic_standalone(question: str, history: Sequence[Turn]) -> str:
 
 
 def leaves_reference_open(rewrite: str, question: str, history: Sequence[Turn]) -> bool:
-    """Whether a model's `rewrite` of the follow-up `question` still points at nothing: it keeps a word
-    that refers back ("What accuracy did their classifier get?") and took no word from the conversation
-    (a small model sometimes returns the follow-up unchanged). A rewrite that dropped the reference
-    ("What is BiSAGE?" for "What is BiSAGE in it?") stands."""
-    if not _REFERRING & words_in(rewrite):
-        return False
+    """Whether a model's `rewrite` of the follow-up `question` still points at nothing.
+
+    - It keeps a word that refers back ("What accuracy did their classifier get?") and took no word from the
+      conversation (a small model sometimes returns the follow-up unchanged).
+    - Or it dropped the question's referring word, took no word from the conversation and names nothing:
+      the referent was lost, not resolved ("Which accelerator hardware was evaluated on?" for "... was it
+      evaluated on?").
+    A rewrite that dropped the reference but names what it asks about ("What is BiSAGE?" for "What is
+    BiSAGE in it?") stands."""
     earlier = frozenset().union(*(words_in(t.content) for t in history)) if history else frozenset()
-    return not (words_in(rewrite) - words_in(question)) & earlier
+    resolved = bool((words_in(rewrite) - words_in(question)) & earlier)
+    if _REFERRING & words_in(rewrite):
+        return not resolved
+    return bool(_REFERRING & words_in(question)) and not resolved and not names_in(rewrite)

@@ -75,3 +75,15 @@ def test_a_rewrite_that_resolves_nothing_is_not_taken_as_the_standalone_question
     # A question that refers to nothing is fine as it is, and so is a rewrite that dropped the reference.
     assert not leaves_reference_open("What is Yi built on?", "What is Yi built on?", history)
     assert not leaves_reference_open("What is BiSAGE?", "What is BiSAGE in it?", history)
+
+
+def test_a_rewrite_that_drops_the_reference_and_names_nothing_is_not_taken():
+    # The 1.5B model condensed this follow-up by deleting "it": retrieval then searched for any accelerator.
+    history = [
+        Turn(role="user", content="Is there an algorithm-hardware co-design for structured sparse training?"),
+        Turn(role="assistant", content="Yes, a co-design with weight pruning and a sparse accelerator [1]."),
+    ]
+    follow_up = "Which accelerator hardware was it evaluated on?"
+    assert leaves_reference_open("Which accelerator hardware was evaluated on?", follow_up, history)
+    resolved = "Which accelerator hardware was the N:M sparse training co-design evaluated on?"
+    assert not leaves_reference_open(resolved, follow_up, history)
