@@ -38,8 +38,9 @@ def leaves_reference_open(rewrite: str, question: str, history: Sequence[Turn]) 
       evaluated on?").
     A rewrite that dropped the reference but names what it asks about ("What is BiSAGE?" for "What is
     BiSAGE in it?") stands."""
+    rewrite_words, question_words = words_in(rewrite), words_in(question)
     earlier = frozenset().union(*(words_in(t.content) for t in history)) if history else frozenset()
-    resolved = bool((words_in(rewrite) - words_in(question)) & earlier)
-    if _REFERRING & words_in(rewrite):
+    resolved = bool((rewrite_words - question_words) & earlier)
+    if _REFERRING & rewrite_words:
         return not resolved
-    return bool(_REFERRING & words_in(question)) and not resolved and not names_in(rewrite)
+    return bool(_REFERRING & question_words) and not resolved and not names_in(rewrite)
