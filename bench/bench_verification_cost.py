@@ -5,9 +5,10 @@
 Answers the first N answerable dev questions with the local model under two settings, alternating
 A B B A per round so that drift of a shared machine cancels out:
 - `similarity`: the earlier pipeline (embedding verifier, no LLM answerability gate, unsupported
-  and off-the-question sentences kept, evidence from every retrieved paper);
+  and off-the-question sentences kept, evidence from every retrieved paper, ranked by MiniLM alone);
 - `meaning`: the defaults (LLM answerability gate, entailment verifier with its copy and name rules,
-  answers from one paper when the question asks about one, off-the-question sentences left out).
+  answers from one paper when the question asks about one, the first paper's sentences picked by e5,
+  off-the-question and number-less answers to quantity questions left out).
 The model server is restarted before every pass, so neither setting profits from the other's prompt
 cache. Prints JSON: per setting, p50 of first token and total seconds, and the per-question ratios
 meaning/similarity (median).
@@ -35,6 +36,8 @@ SIMILARITY = {
     "evidence.focus_ratio": 0.0,
     "verification.off_topic_margin": 2.0,  # cosines differ by at most 2: every sentence stays
     "verification.require_question_names": False,
+    "verification.require_number": False,
+    "evidence.first_paper_ranker": "minilm",
 }
 DEV = Path(__file__).resolve().parent.parent / "evals" / "questions" / "dev.jsonl"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import numpy as np
 import tiktoken
@@ -16,11 +17,15 @@ from rag.answer_types import Source
 from rag.budget import cap_tokens
 from rag.instructions import looks_like_instruction  # re-exported: sentences addressed to a model, never evidence
 from rag.intent import intent_adjustment, question_intent
+from rag.paper import Paper
 from rag.retrieve import SearchHit
 from rag.sentences import SentenceIndex
 from rag.settings import EvidenceSettings
 
 _MARKUP = re.compile(r"[<>]")
+
+# (paper, its sentences) -> each sentence's similarity to the question under another reader (`rag.rerank`)
+RankSimilarity = Callable[[Paper, list[str]], np.ndarray]
 
 
 @functools.cache
@@ -44,6 +49,7 @@ def select_evidence(
     index: SentenceIndex,
     settings: EvidenceSettings,
     question: str = "",
+    rerank_first: RankSimilarity | None = None,
 ) -> list[Source]:
     """Numbered sources (in retrieval order) with their best sentences: at most
     `settings.max_sentences_per_paper` per paper, within `settings.token_budget` prompt tokens; a sentence
@@ -51,8 +57,10 @@ def select_evidence(
     is always among them.
 
     Sentences are ranked by similarity to the question adjusted for what `question` asks for
-    (`rag.intent`); a source keeps both: `evidence_scores` (similarity, for the abstention gate) and
-    `evidence_relevance` (the adjusted ranking score)."""
+    (`rag.intent`). `rerank_first`, when given, is another reader's similarity (`rag.rerank`) for the first
+    hit's sentences: it decides which of that paper's sentences fill its places, while MiniLM's scores keep
+    deciding how many places each paper gets. A source keeps both: `evidence_scores` (MiniLM similarity of
+    the sentences shown, for the abstention gate) and `evidence_relevance` (the ranking score of their places)."""
     budget = settings.token_budget
     intent = question_intent(question)
     papers = [h.paper for h in hits]
@@ -63,12 +71,16 @@ def select_evidence(
         if not sentences:
             continue
         similarity = vectors @ question_vector
-        relevance = similarity + np.array(
+        adjustment = np.array(
             [intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty) for s in sentences]
         )
-        usable = [i for i in np.argsort(-relevance) if not looks_like_instruction(sentences[i])]
-        for s_pos in usable[: settings.max_sentences_per_paper]:
-            candidates.append((float(relevance[s_pos]), float(similarity[s_pos]), position, int(s_pos)))
+        relevance = similarity + adjustment
+        places = _best_usable(relevance, sentences)[: settings.max_sentences_per_paper]
+        fill = places
+        if position == 0 and rerank_first is not None:
+            fill = _best_usable(rerank_first(paper, sentences) + adjustment, sentences)[: len(places)]
+        for place, s_pos in zip(places, fill, strict=True):
+            candidates.append((float(relevance[place]), float(similarity[s_pos]), position, s_pos))
     chosen: dict[int, list[tuple[int, float, float, str]]] = {}
     used = 0
     for relevance, similarity, position, s_pos in _first_paper_first(candidates):
@@ -91,6 +103,11 @@ def select_evidence(
         source.evidence_relevance = [rel for _, _, rel, _ in picked]
         sources.append(source)
     return sources
+
+
+def _best_usable(scores: np.ndarray, sentences: list[str]) -> list[int]:
+    """Positions of `sentences`, best score first, without those addressed to a model."""
+    return [int(i) for i in np.argsort(-scores) if not looks_like_instruction(sentences[i])]
 
 
 def _first_paper_first(candidates: list[tuple[float, float, int, int]]) -> list[tuple[float, float, int, int]]:

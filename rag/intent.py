@@ -70,4 +70,29 @@ def intent_adjustment(sentence: str, intent: Intent, bonus: float, penalty: floa
     return (bonus if cue.search(sentence) else 0.0) - (penalty if _PROBLEM.search(sentence) else 0.0)
 
 
-__all__ = ["Intent", "intent_adjustment", "question_intent"]
+# Questions whose answer is a number ("what attack success rate does AdvEncoder achieve?", "how many
+# bugs were fixed?"); wider than the "quantity" intent, which also steers evidence ranking and the gate.
+_ASKS_NUMBER = re.compile(
+    r"\b(how (many|much)|by how much|how (much )?(faster|slower|smaller|larger|fewer|more)|"
+    r"what (\w+[ -]){0,3}(rate|accuracy|score|speed-?up|percentage|error|f1|bleu|top-1|throughput|"
+    r"reduction|improvement|gain|fraction|share|ratio|number of))\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
+    r"millions?|billions?|twice|double[sd]?|triple[sd]?|half|halve[sd]?|quarter|\w+fold)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_number(*questions: str) -> bool:
+    """Whether any of `questions` (as asked, as condensed) asks for a quantity."""
+    return any(_ASKS_NUMBER.search(q) for q in questions)
+
+
+def states_a_number(sentence: str) -> bool:
+    """A numeral, or a number in words ("twice", "tenfold", "three")."""
+    return bool(numbers_in(sentence)) or bool(_NUMBER_WORD.search(sentence))
+
+
+__all__ = ["Intent", "asks_for_a_number", "intent_adjustment", "question_intent", "states_a_number"]

@@ -21,14 +21,16 @@ from pydantic import TypeAdapter, ValidationError
 from rag.answer_types import Answer, AnswerSentence, Source, Timings, Turn
 from rag.answerability import answerable_threshold, should_abstain
 from rag.errors import InputError
-from rag.evidence import select_evidence
+from rag.evidence import RankSimilarity, select_evidence
 from rag.focus import answer_from_first
 from rag.generate import Generator, extractive_answer, make_generator
 from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
-from rag.relevance import question_vector, split_off_question_names, split_off_topic
+from rag.relevance import question_vector, split_numberless, split_off_question_names, split_off_topic
+from rag.rerank import shared_e5_ranker
 from rag.retrieve import Searcher, SearchFilters, get_searcher
+from rag.sentences import SentenceIndex
 from rag.settings import Settings
 from rag.verification import EmbeddingVerifier, Verifier, render_answer
 
@@ -72,7 +74,7 @@ def validate_history(history: Sequence[Turn | Mapping[str, Any]] | None) -> list
 
 class Evidence(NamedTuple):
     sources: list[Source]  # evidence from every retrieved paper: the similarity gate, abstentions
-    answer_sources: list[Source]  # what the answer is written from: `sources`, or the first paper alone
+    answer_sources: list[Source]  # what the answer is written from: every paper or the first alone (rag.focus)
     question_vector: np.ndarray  # what evidence and answer sentences are scored against (rag.relevance)
 
 
@@ -125,16 +127,26 @@ class Pipeline:
     def gather_evidence(self, question: str, query: str, filters: SearchFilters | None = None) -> Evidence:
         """Retrieve papers for the standalone `query` and pick their evidence sentences; the answer is
         written from the first paper alone when the question asks about one paper and both retrieval and
-        the evidence agree on it (`rag.focus`)."""
+        the evidence agree on it (`rag.focus`). The gates' `sources` are MiniLM's choice; the answer's may
+        hold other sentences of the first paper (`evidence.first_paper_ranker`)."""
         settings = self.settings.evidence
         hits = self.searcher.search(query, k=settings.papers, filters=filters, retrieval=self.settings.retrieval)
         vector = question_vector(self.searcher.embedder, query, question)
         index = self.searcher.sentence_index
         sources = select_evidence(vector, hits, index, settings, query)
+        rerank = self._first_paper_reranking(query, question)
         if not answer_from_first(hits, sources, settings.focus_ratio, question, query):
-            return Evidence(sources, sources, vector)
+            reranked = sources if rerank is None else select_evidence(vector, hits, index, settings, query, rerank)
+            return Evidence(sources, reranked, vector)
         one_paper = settings.model_copy(update={"max_sentences_per_paper": settings.focus_sentences})
-        return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query), vector)
+        return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query, rerank), vector)
+
+    def _first_paper_reranking(self, query: str, question: str) -> RankSimilarity | None:
+        """What picks the first paper's sentences for the answer: e5-small (`rag.rerank`), or None for MiniLM."""
+        if self.settings.evidence.first_paper_ranker != "e5":
+            return None
+        ranker = shared_e5_ranker()
+        return lambda paper, sentences: ranker.similarity(SentenceIndex.key(paper), sentences, [query, question])
 
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
         """`question` as retrieval and the gates see it: condensed by the generator when it follows up."""
@@ -218,6 +230,9 @@ class Pipeline:
         if self.settings.verification.require_question_names:
             sentences, other_names = split_off_question_names(sentences, query, sources)
             off_topic += other_names
+        if self.settings.verification.require_number:
+            sentences, numberless = split_numberless(sentences, question, query)
+            off_topic += numberless
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason

@@ -23,6 +23,7 @@ import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
+from rag.intent import asks_for_a_number, states_a_number
 from rag.names import names_in, words_in
 
 
@@ -64,3 +65,14 @@ def split_off_question_names(
         names_it = any(asked & words.get(n, frozenset()) for n in sentence.citations)
         (kept if names_it else off).append(sentence)
     return kept, off
+
+
+def split_numberless(
+    sentences: list[AnswerSentence], *questions: str
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(`sentences`, []) unless a question asks for a quantity and no sentence states a number: then
+    ([], `sentences`). "What attack success rate does AdvEncoder achieve?" answered with the abstract's true
+    "an attacker can successfully attack downstream tasks" is related, not an answer."""
+    if not sentences or not asks_for_a_number(*questions) or any(states_a_number(s.text) for s in sentences):
+        return sentences, []
+    return [], sentences

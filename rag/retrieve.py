@@ -26,6 +26,7 @@ from llama_index.core.vector_stores.types import (
 )
 from pydantic import BaseModel
 
+from rag.collapse import repeats_last
 from rag.embedding import MiniLMEmbedding, embedder_for
 from rag.errors import IndexNotFoundError, InputError
 from rag.paper import Paper, paper_id_for
@@ -238,7 +239,7 @@ class DenseRetriever(Retriever):
 
     def retrieve(self, query: str, k: int, filters: SearchFilters) -> list[SearchHit]:
         dense = self.scores(query, filters, self.depth(k) * self.settings.dense_depth_factor)
-        return _hits(self.index, dense, k, dense=dense)
+        return _hits(self.index, dense, k, self.settings.repeat_window, dense=dense)
 
 
 @RETRIEVERS.register("bm25", "BM25 keyword scores over title + abstract")
@@ -257,7 +258,7 @@ class BM25Retriever(Retriever):
 
     def retrieve(self, query: str, k: int, filters: SearchFilters) -> list[SearchHit]:
         sparse = self.scores(query, filters, self.depth(k))
-        return _hits(self.index, sparse, k, sparse=sparse)
+        return _hits(self.index, sparse, k, self.settings.repeat_window, sparse=sparse)
 
 
 @RETRIEVERS.register("hybrid", "dense and BM25 fused linearly (saturated BM25)")
@@ -275,21 +276,28 @@ class HybridRetriever(Retriever):
         dense = DenseRetriever(self.index, self.settings).scores(query, filters, dense_depth)
         sparse = BM25Retriever(self.index, self.settings).scores(query, filters, depth)
         fused = {pid: self.fuse(dense.get(pid), sparse.get(pid)) for pid in dense.keys() | sparse.keys()}
-        return _hits(self.index, fused, k, dense=dense, sparse=sparse)
+        return _hits(self.index, fused, k, self.settings.repeat_window, dense=dense, sparse=sparse)
 
 
 def _hits(
     index: Searcher,
     scores: dict[str, float],
     k: int,
+    repeat_window: int = 1,
     dense: dict[str, float] | None = None,
     sparse: dict[str, float] | None = None,
 ) -> list[SearchHit]:
-    """The top `k` of `scores` as hits (ties broken by dense score), with each retriever's score and rank."""
+    """The top `k` of `scores` as hits (ties broken by dense score), with each retriever's score and rank;
+    among the top `k * repeat_window`, papers repeating a higher one's sentences go last
+    (`rag.collapse`)."""
     dense, sparse = dense or {}, sparse or {}
     dense_ranks, sparse_ranks = _ranks(dense), _ranks(sparse)
-    ordered = sorted(scores, key=lambda pid: (-scores[pid], -dense.get(pid, -1.0)))[:k]
-    papers = index.papers(ordered)  # only the records of the hits are read
+    window = k * repeat_window
+    ordered = sorted(scores, key=lambda pid: (-scores[pid], -dense.get(pid, -1.0)))[:window]
+    papers = index.papers(ordered)  # only the records of the candidates are read
+    if window > k:
+        ordered = repeats_last(ordered, papers)
+    ordered = ordered[:k]
     return [
         SearchHit(
             paper=papers[pid],

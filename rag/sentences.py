@@ -26,21 +26,22 @@ class SentenceIndex:
             return self._sentences(papers)
 
     @staticmethod
-    def _key(paper: Paper) -> str:
+    def key(paper: Paper) -> str:
+        """Cache key of `paper`: its id and a hash of its abstract, so a re-ingested version is read anew."""
         return f"{paper.paper_id}:{hashlib.sha1(paper.abstract.encode()).hexdigest()}"  # re-ingest safe
 
     def _sentences(self, papers: list[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
-        missing = list({self._key(p): p for p in papers if self._key(p) not in self._cache}.values())
+        missing = list({self.key(p): p for p in papers if self.key(p) not in self._cache}.values())
         if missing:
             # Sentences addressed to the reader or a model are neither evidence nor support for an answer.
             split = {
-                self._key(p): [s for s in split_sentences(p.abstract) if not looks_like_instruction(s)] for p in missing
+                self.key(p): [s for s in split_sentences(p.abstract) if not looks_like_instruction(s)] for p in missing
             }
-            flat = [s for p in missing for s in split[self._key(p)]]
+            flat = [s for p in missing for s in split[self.key(p)]]
             vectors = self.embedder.embed(flat)
             offset = 0
             for paper in missing:
-                count = len(split[self._key(paper)])
-                self._cache[self._key(paper)] = (split[self._key(paper)], vectors[offset : offset + count])
+                count = len(split[self.key(paper)])
+                self._cache[self.key(paper)] = (split[self.key(paper)], vectors[offset : offset + count])
                 offset += count
-        return {p.paper_id: self._cache[self._key(p)] for p in papers}
+        return {p.paper_id: self._cache[self.key(p)] for p in papers}

@@ -127,6 +127,12 @@ class RetrievalSettings(_Section):
     min_depth: int = Field(100, ge=1, description="candidates taken from each retriever at least (docs/scale.md)")
     depth_per_k: int = Field(10, ge=1, description="candidates per requested paper (depth = max(min_depth, k * this))")
     dense_depth_factor: int = Field(2, ge=1, description="dense candidates are chunks: take this many times the depth")
+    repeat_window: int = Field(
+        3,
+        ge=1,
+        description="among the top k * this, papers repeating a higher-ranked paper's sentences word for word "
+        "go after the others (rag.collapse; 1 = off)",
+    )
 
 
 class EvidenceSettings(_Section):
@@ -149,6 +155,11 @@ class EvidenceSettings(_Section):
         "paper's retrieval score is below this share of the first's (rag.focus; 0 = never)",
     )
     focus_sentences: int = Field(3, ge=1, description="evidence sentences at most when answering from one paper")
+    first_paper_ranker: Literal["minilm", "e5"] = Field(
+        "e5",
+        description="what picks the first paper's evidence sentences for the answer: MiniLM, or e5-small, "
+        "which finds the answer sentence more often (rag.rerank); the similarity gate always reads MiniLM's",
+    )
 
 
 class GenerationSettings(_Section):
@@ -214,6 +225,11 @@ class VerificationSettings(_Section):
         True,
         description="when the question names a method, model or dataset that a source uses, leave out sentences "
         "citing no source that uses it (listed in `off_topic`; rag.relevance)",
+    )
+    require_number: bool = Field(
+        True,
+        description="when the question asks for a quantity and no kept sentence states a number, abstain (the "
+        "sentences are listed in `off_topic`; rag.relevance)",
     )
     answerable_below: float | None = Field(
         None,

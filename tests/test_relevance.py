@@ -6,8 +6,9 @@ import pytest
 
 from rag.answer_types import AnswerSentence
 from rag.embedding import MiniLMEmbedding
+from rag.intent import asks_for_a_number
 from rag.pipeline import Pipeline
-from rag.relevance import question_vector, split_off_question_names, split_off_topic
+from rag.relevance import question_vector, split_numberless, split_off_question_names, split_off_topic
 from rag.settings import Settings
 
 EXPOSURE = "How can photos with both over- and under-exposure errors be corrected at multiple scales?"
@@ -118,3 +119,30 @@ def test_names_no_source_uses_constrain_nothing():
     assert split_off_question_names(sentences, question, _sources(*NEAR_MISS_SOURCES)) == (sentences, [])
     unnamed = "How long does it take to train a graph hypernetwork?"
     assert split_off_question_names(sentences, unnamed, _sources(*NEAR_MISS_SOURCES)) == (sentences, [])
+
+
+def test_a_quantity_question_answered_without_any_number_is_not_answered():
+    # nm-026, a near-miss question: the abstract says the attack succeeds but gives no rate.
+    question = "what attack success rate does AdvEncoder achieve on downstream tasks"
+    related = _sentence("An attacker can successfully attack downstream tasks without the pre-training data.", 1)
+    assert split_numberless([related], question) == ([], [related])
+    answer = _sentence("AdvEncoder fools 93.2% of downstream classifiers.", 1)
+    assert split_numberless([related, answer], question) == ([related, answer], [])  # one number suffices
+    in_words = _sentence("It trains twice as fast as the baseline.", 1)
+    assert split_numberless([in_words], "How much faster is it?") == ([in_words], [])
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("How many of them got fixed?", True),
+        ("What share of the baselines' TFLOPs does p-MoD need?", True),
+        ("By how much does it cut latency?", True),
+        ("What top-1 accuracy does the model reach on ImageNet?", True),
+        ("What is the memory cost of neural ODEs?", False),  # "constant": an answer in words
+        ("Which datasets was FedDIP benchmarked on?", False),
+        ("How does PRES speed up training?", False),
+    ],
+)
+def test_which_questions_ask_for_a_number(question, asks):
+    assert asks_for_a_number(question) is asks
