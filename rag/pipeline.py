@@ -23,7 +23,7 @@ from rag.answerability import answerable_threshold, should_abstain
 from rag.errors import InputError
 from rag.evidence import RankSimilarity, select_evidence
 from rag.focus import answer_from_first
-from rag.generate import Generator, extractive_answer, make_generator
+from rag.generate import ExtractiveGenerator, Generator, extractive_answer, make_generator
 from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
@@ -142,8 +142,13 @@ class Pipeline:
         return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query, rerank), vector)
 
     def _first_paper_reranking(self, query: str, question: str) -> RankSimilarity | None:
-        """What picks the first paper's sentences for the answer: e5-small (`rag.rerank`), or None for MiniLM."""
-        if self.settings.evidence.first_paper_ranker != "e5":
+        """What picks the first paper's sentences for the answer: e5-small (`rag.rerank`), or None for MiniLM.
+        By default e5 for LLM backends only: the extractive answer is the top sentence itself, and e5 was
+        measured with a model that reads all of the few sentences shown."""
+        chosen = self.settings.evidence.first_paper_ranker
+        if chosen is None:
+            chosen = "minilm" if self.generator.name == ExtractiveGenerator.name else "e5"
+        if chosen != "e5":
             return None
         ranker = shared_e5_ranker()
         return lambda paper, sentences: ranker.similarity(SentenceIndex.key(paper), sentences, [query, question])

@@ -155,10 +155,11 @@ class EvidenceSettings(_Section):
         "paper's retrieval score is below this share of the first's (rag.focus; 0 = never)",
     )
     focus_sentences: int = Field(3, ge=1, description="evidence sentences at most when answering from one paper")
-    first_paper_ranker: Literal["minilm", "e5"] = Field(
-        "e5",
+    first_paper_ranker: Literal["minilm", "e5"] | None = Field(
+        None,
         description="what picks the first paper's evidence sentences for the answer: MiniLM, or e5-small, "
-        "which finds the answer sentence more often (rag.rerank); the similarity gate always reads MiniLM's",
+        "which finds the answer sentence more often (rag.rerank); default e5 for LLM backends, MiniLM for "
+        "extractive; the similarity gate always reads MiniLM's",
     )
 
 
