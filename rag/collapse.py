@@ -9,23 +9,22 @@ order. No two of the 400 bundled abstracts share such a sentence, so there this 
 
 from __future__ import annotations
 
-import re
-
+from rag.copying import words
 from rag.paper import Paper
 from rag.text import split_sentences
 
 MIN_WORDS = 8  # shorter sentences ("Code is available online.") recur across unrelated papers
-_SPACE = re.compile(r"\s+")
 
 
-def _long_sentences(paper: Paper) -> set[str]:
-    sentences = (_SPACE.sub(" ", s).strip().lower() for s in split_sentences(paper.abstract))
-    return {s for s in sentences if len(s.split()) >= MIN_WORDS}
+def _long_sentences(paper: Paper) -> set[tuple[str, ...]]:
+    """The abstract's sentences of at least `MIN_WORDS` words, as lower-cased word tuples."""
+    sentences = (tuple(words(s)) for s in split_sentences(paper.abstract))
+    return {s for s in sentences if len(s) >= MIN_WORDS}
 
 
 def repeats_last(ranked: list[str], papers: dict[str, Paper]) -> list[str]:
     """`ranked` paper ids with each one that shares a long sentence with an earlier one moved to the end."""
-    seen: set[str] = set()
+    seen: set[tuple[str, ...]] = set()
     distinct, repeats = [], []
     for paper_id in ranked:
         paper = papers.get(paper_id)

