@@ -5,7 +5,12 @@ others ("Which method uses self-attention for click-through prediction?" gets Au
 on ARM-Net). When the question asks about one work (no plural "papers", "methods", "surveys", no
 comparison) and the first paper's retrieval score clearly leads (the second's is below
 `evidence.focus_ratio` of it) and the best evidence sentence is also the first paper's, the evidence is
-drawn from the first paper alone. Questions about several papers, and close calls, keep every paper.
+drawn from the first paper alone. So is it when the question names something (a method, model or dataset
+name, `rag.names`) that the first paper uses and no other retrieved paper does, and names nothing that
+only another one uses ("How much GPU memory does AugLocal save compared with backpropagation?" is about
+AugLocal's paper, even though "compared" would otherwise keep every paper; a second paper reporting 45%
+for its own method then cannot lend its number). Questions about several papers, and close calls, keep
+every paper.
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ from __future__ import annotations
 import re
 
 from rag.answer_types import Source
+from rag.names import names_in, words_in
 from rag.retrieve import SearchHit
 
-# Cues that a question wants several papers, or a comparison between them.
-_SEVERAL = re.compile(
-    r"\b(papers|works|studies|articles|surveys|reviews|approaches|methods|techniques|algorithms|"
-    r"frameworks|architectures|systems|benchmarks|datasets|compare[ds]?|comparison|compared|versus|vs\.?|"
-    r"differ|differs|difference|differences|both|either|alternatives?|others?|several|various|"
-    r"which of|any of|each|list|recent|collection)\b",
-    re.IGNORECASE,
+# Cues that a question wants several papers.
+_PLURAL = (
+    r"papers|works|studies|articles|surveys|reviews|approaches|methods|techniques|algorithms|"
+    r"frameworks|architectures|systems|benchmarks|datasets|alternatives?|others?|several|various|"
+    r"which of|any of|each|list|recent|collection"
 )
+# Cues of a comparison, which may be between papers or between one paper's method and a baseline.
+_COMPARISON = r"compare[ds]?|comparison|compared|versus|vs\.?|differ|differs|difference|differences|both|either"
+_SEVERAL = re.compile(rf"\b({_PLURAL}|{_COMPARISON})\b", re.IGNORECASE)
+_SEVERAL_PAPERS = re.compile(rf"\b({_PLURAL})\b", re.IGNORECASE)
 
 
 def asks_about_one_paper(*questions: str) -> bool:
@@ -30,11 +38,25 @@ def asks_about_one_paper(*questions: str) -> bool:
     return not any(_SEVERAL.search(q) for q in questions)
 
 
+def names_only_the_first(hits: list[SearchHit], *questions: str) -> bool:
+    """Whether `questions` name something `hits[0]` uses and no other hit does, and nothing that another
+    hit uses but `hits[0]` does not."""
+    names = frozenset().union(*(names_in(q) for q in questions))
+    if not names or len(hits) < 2:
+        return False
+    first = words_in(f"{hits[0].paper.title} {hits[0].paper.abstract}")
+    others = frozenset().union(*(words_in(f"{h.paper.title} {h.paper.abstract}") for h in hits[1:]))
+    return bool(names & first - others) and not (names & others) - first
+
+
 def answer_from_first(hits: list[SearchHit], sources: list[Source], ratio: float, *questions: str) -> bool:
-    """Whether to answer from `hits[0]` alone: the question asks about one paper, its retrieval score leads
-    the second's by `ratio`, and the best evidence sentence among `sources` is its own."""
+    """Whether to answer from `hits[0]` alone: either the question asks about one paper, its retrieval
+    score leads the second's by `ratio`, and the best evidence sentence among `sources` is its own; or
+    the question names what only `hits[0]` uses and does not ask for several papers."""
     if ratio <= 0 or len(hits) < 2 or hits[0].score <= 0 or not sources:
         return False
+    if names_only_the_first(hits, *questions) and not any(_SEVERAL_PAPERS.search(q) for q in questions):
+        return True
     first = sources[0]
     return (
         hits[1].score < ratio * hits[0].score

@@ -62,6 +62,30 @@ def test_a_question_about_several_papers_keeps_them_all(bundled_index):
     assert evidence.answer_sources == evidence.sources and len(evidence.sources) >= 3
 
 
+NAMED = "How much GPU memory does AugLocal save compared with backpropagation?"
+
+
+def test_a_question_naming_what_only_the_first_paper_uses_is_answered_from_it(bundled_index):
+    # "compared" keeps every paper by the cue list, and a second retrieved paper reports "more than 45%"
+    # for its own method; AugLocal is named only by the first paper, so the answer is drawn from it alone.
+    evidence = _pipeline(bundled_index).gather_evidence(NAMED, NAMED)
+    assert len(evidence.sources) >= 2 and "AugLocal" not in evidence.sources[1].text
+    [only] = evidence.answer_sources
+    assert "AugLocal" in only.text and only.paper_id == evidence.sources[0].paper_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Compare AutoInt with DIN for click-through rate prediction.",  # a name each paper uses
+        "Which papers build on AugLocal for supervised local learning?",  # several papers asked for
+    ],
+)
+def test_a_name_does_not_narrow_a_question_about_several_papers(bundled_index, question):
+    evidence = _pipeline(bundled_index).gather_evidence(question, question)
+    assert evidence.answer_sources == evidence.sources and len(evidence.sources) >= 2
+
+
 def test_focus_can_be_turned_off(bundled_index):
     evidence = _pipeline(bundled_index, **{"evidence.focus_ratio": 0.0}).gather_evidence(ONE_PAPER, ONE_PAPER)
     assert evidence.answer_sources == evidence.sources and len(evidence.sources) >= 3

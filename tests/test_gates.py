@@ -40,6 +40,36 @@ def test_the_similarity_threshold_never_exceeds_the_similarity_only_one():
     assert chosen["similarity_below"] <= CEILING
 
 
+def test_with_outcomes_a_near_miss_the_verifier_rejects_anyway_does_not_raise_the_llm_threshold():
+    # Two near-miss questions the LLM gate rates above an answerable one (0.80, 0.82 vs 0.78): judged on
+    # the gate alone, stopping them is worth that one answerable question (1 in 21, within the 5% allowed);
+    # the pipeline abstains on both anyway, so with outcomes the threshold stays below 0.78.
+    many = ANSWERABLE_HIGH * 5
+    band = [(True, 0.6, 0.78), (False, 0.6, 0.80), (False, 0.6, 0.82), (False, 0.6, 0.3)]
+    gate_alone = choose_joint_thresholds(PLAINLY_OFF + many + band, ceiling=CEILING)
+    assert gate_alone["answerable_below"] > 0.82  # the answerable 0.78 question is abstained on
+    outcomes = [(*row, False) for row in PLAINLY_OFF + many] + [
+        (True, 0.6, 0.78, False),
+        (False, 0.6, 0.80, True),
+        (False, 0.6, 0.82, True),
+        (False, 0.6, 0.3, False),
+    ]
+    chosen = choose_joint_thresholds(outcomes, ceiling=CEILING)
+    assert 0.3 < chosen["answerable_below"] < 0.78
+    assert chosen["unanswerable_abstained"] == 1.0 and chosen["pipeline_false_abstention"] == 0.0
+
+
+def test_with_outcomes_a_near_miss_the_pipeline_would_answer_still_counts_as_missed():
+    # The negative case: the pipeline answers the near-miss, so only the gate can stop it.
+    outcomes = [(*row, False) for row in PLAINLY_OFF + ANSWERABLE_HIGH] + [
+        (True, 0.6, 0.95, False),
+        (False, 0.6, 0.80, False),
+    ]
+    chosen = choose_joint_thresholds(outcomes, ceiling=CEILING)
+    assert 0.80 < chosen["answerable_below"] < 0.85
+    assert chosen["unanswerable_abstained"] == 1.0
+
+
 def test_an_llm_backend_uses_the_jointly_calibrated_similarity_threshold(monkeypatch):
     stored = {"abstain_below": 0.48, "llm_judge": {"model": "m", "similarity_below": 0.3, "answerable_below": 0.7}}
     monkeypatch.setattr(answerability, "calibration", lambda: stored)
