@@ -9,7 +9,8 @@ Two gates, in order:
 2. Meaning (LLM backends): the answering model is asked whether the numbered sources state the answer,
    and the probability of "yes" in its first reply token must reach `verification.answerable_below`
    (default: `llm_judge.answerable_below` in `rag/calibration.json`, tuned on the tuning split for the
-   model and prompt recorded there by `python -m evals.calibrate_abstention --judge --write`; 0.5 for
+   model and prompt recorded there by `python -m evals.calibrate_abstention --judge --outcomes --write`,
+   which charges the gate only for unanswerable questions the rest of the pipeline would answer; 0.5 for
    any other model; a reply that is neither yes nor no leaves the decision to the first gate). The
    question is asked with the answer prompt's own prefix (system prompt, worked example, sources,
    question), so llama.cpp's prompt cache serves the answer's prefill right after: the gate costs the

@@ -59,16 +59,13 @@ def select_evidence(
     Sentences are ranked by similarity to the question adjusted for what `question` asks for
     (`rag.intent`). `rerank_first`, when given, is another reader's similarity (`rag.rerank`) for the first
     hit's sentences: it decides which of that paper's sentences fill its places, while MiniLM's scores keep
-    deciding how many places each paper gets and the budget is counted on MiniLM's sentences (so the
-    reranked sources hold the same papers and places, and may exceed the budget by the difference). A
-    source keeps both: `evidence_scores` (MiniLM similarity of the sentences shown, for the abstention
-    gate) and `evidence_relevance` (the ranking score of their places)."""
+    deciding how many places each paper gets. A source keeps both: `evidence_scores` (MiniLM similarity of
+    the sentences shown, for the abstention gate) and `evidence_relevance` (the ranking score of their places)."""
     budget = settings.token_budget
     intent = question_intent(question)
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
-    # (relevance of the place, similarity of the sentence shown, paper pos., place's sentence pos., shown pos.)
-    candidates: list[tuple[float, float, int, int, int]] = []
+    candidates: list[tuple[float, float, int, int]] = []  # (relevance, similarity, paper pos., sentence pos.)
     for position, paper in enumerate(papers):
         sentences, vectors = per_paper[paper.paper_id]
         if not sentences:
@@ -83,23 +80,19 @@ def select_evidence(
         if position == 0 and rerank_first is not None:
             fill = _best_usable(rerank_first(paper, sentences) + adjustment, sentences)[: len(places)]
         for place, s_pos in zip(places, fill, strict=True):
-            candidates.append((float(relevance[place]), float(similarity[s_pos]), position, place, s_pos))
+            candidates.append((float(relevance[place]), float(similarity[s_pos]), position, s_pos))
     chosen: dict[int, list[tuple[int, float, float, str]]] = {}
     used = 0
-    for relevance, similarity, position, place, s_pos in _first_paper_first(candidates):
+    for relevance, similarity, position, s_pos in _first_paper_first(candidates):
         paper = papers[position]
-        sentences = per_paper[paper.paper_id][0]
         heading = 0 if position in chosen else count_prompt_tokens(paper.title) + 4
-        # The budget is counted on MiniLM's sentence for the place, so another reader's (longer) choice for
-        # the first paper never pushes another paper out; the prompt may grow by the difference.
-        counted = cap_tokens(sentences[place], budget - heading)  # no piece exceeds the budget
-        if counted is None:
+        text = cap_tokens(per_paper[paper.paper_id][0][s_pos], budget - heading)  # no piece exceeds the budget
+        if text is None:
             continue
-        cost = count_prompt_tokens(counted) + heading
+        cost = count_prompt_tokens(text) + heading
         if used + cost > budget and chosen:
             continue
         used += cost
-        text = counted if s_pos == place else cap_tokens(sentences[s_pos], budget - heading) or counted
         chosen.setdefault(position, []).append((s_pos, similarity, relevance, text))
     sources = []
     for position in sorted(chosen):
@@ -117,9 +110,7 @@ def _best_usable(scores: np.ndarray, sentences: list[str]) -> list[int]:
     return [int(i) for i in np.argsort(-scores) if not looks_like_instruction(sentences[i])]
 
 
-def _first_paper_first(
-    candidates: list[tuple[float, float, int, int, int]],
-) -> list[tuple[float, float, int, int, int]]:
+def _first_paper_first(candidates: list[tuple[float, float, int, int]]) -> list[tuple[float, float, int, int]]:
     """Candidates best first, except that the first retrieved paper's best sentence leads.
 
     Retrieval ranked that paper first on its title and whole abstract; one sentence's similarity to a
