@@ -88,9 +88,10 @@ def outcome_scores(questions: list[Question], settings: Settings) -> list[Scored
     pipeline = Pipeline(open_gates)
     scored: list[Scored] = []
     for q in questions:
-        query = pipeline.standalone_question(q.question, q.history)
-        score = best_evidence_score(pipeline.gather_evidence(q.question, query).sources)
         answer = pipeline.stream(q.question, q.history).answer
+        # The similarity the gate saw, for the standalone question this answer used (no second rewrite).
+        query = answer.standalone_question or q.question
+        score = best_evidence_score(pipeline.gather_evidence(q.question, query).sources)
         scored.append((q.answerable, score, answer.answerability, answer.abstained))
     return scored
 

@@ -46,4 +46,3 @@ def test_e5_similarity_ranks_a_paraphrase_above_an_unrelated_sentence():
     assert scores.shape == (2,) and scores[0] > scores[1]
     again = ranker.similarity("paper:1", sentences, ["Which dataset of animal sounds is released?"])
     assert again[1] > again[0]  # the cached passages are scored against the new question
-
