@@ -1,6 +1,7 @@
 """How often a citation verifier accepts hand-labelled claims, per label, kind and split.
 
     python -m evals.verifier_eval [evals/verification/claims.jsonl] [--split tune|test|all] [--preset P]
+        [--set section.field=value ...] [--rows]
 
 Each claim is checked as the answer sentence "<claim> [1]." against its cited paper's abstract with the
 verifier chosen by Settings (`verification.verifier`). A good verifier accepts `supported` paraphrases and
@@ -23,7 +24,7 @@ from rag.judges import make_verifier
 from rag.paper import Paper, normalize_title
 from rag.parsing import parse_file
 from rag.sentences import SentenceIndex
-from rag.settings import Settings
+from rag.settings import Settings, parse_assignments
 
 DEFAULT_CLAIMS = Path(__file__).parent / "verification" / "claims.jsonl"
 
@@ -76,14 +77,20 @@ def main() -> None:
     parser.add_argument("claims", nargs="?", default=str(DEFAULT_CLAIMS))
     parser.add_argument("--split", choices=("tune", "test", "all"), default="all")
     parser.add_argument("--preset")
+    parser.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE", help="override a setting")
+    parser.add_argument("--rows", action="store_true", help="also print every claim's verdict and support")
     args = parser.parse_args()
-    settings = Settings.load(args.preset)
-    result = {
+    settings = Settings.load(args.preset, overrides=parse_assignments(args.set))
+    results = judged_claims(load_claims(args.claims, args.split), settings)
+    result: dict[str, Any] = {
         "verifier": settings.verification.verifier,
         "split": args.split,
         "settings_hash": settings.fingerprint(),
-        "acceptance": acceptance(load_claims(args.claims, args.split), settings),
+        "acceptance": acceptance_of(results),
     }
+    if args.rows:
+        keys = ("id", "label", "kind", "accepted", "verdict", "support", "claim")
+        result["rows"] = [{k: row[k] for k in keys} for row in results]
     print(json.dumps(result, indent=2))
 
 

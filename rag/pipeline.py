@@ -27,7 +27,13 @@ from rag.generate import ExtractiveGenerator, Generator, extractive_answer, make
 from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
-from rag.relevance import question_vector, split_numberless, split_off_question_names, split_off_topic
+from rag.relevance import (
+    question_vector,
+    split_numberless,
+    split_off_question_names,
+    split_off_topic,
+    split_unaddressed_comparison,
+)
 from rag.rerank import shared_e5_ranker
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.sentences import SentenceIndex
@@ -235,6 +241,9 @@ class Pipeline:
         if self.settings.verification.require_question_names:
             sentences, other_names = split_off_question_names(sentences, query, sources)
             off_topic += other_names
+        if self.settings.verification.require_compared_names:
+            sentences, uncompared = split_unaddressed_comparison(sentences, sources, question, query)
+            off_topic += uncompared
         if self.settings.verification.require_number:
             sentences, numberless = split_numberless(sentences, question, query)
             off_topic += numberless

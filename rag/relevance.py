@@ -15,9 +15,15 @@ on DeepNets-1M?") is answered only by sentences citing a source that uses one of
 (`verification.require_question_names`): the small model otherwise answers a near-miss question with
 another paper's true sentence ("PyTorch-Direct reduces data transfer time by 47.1%"). Names no source uses
 constrain nothing.
+
+A comparison ("How does SingLoRA compare with DoRA on MNLI?") is answered only if the evidence that
+decided some shown sentence names what it is compared with (`verification.require_compared_names`): the
+answer "SingLoRA reaches 91.3% on MNLI, above LoRA" is true and supported, but says nothing of DoRA.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -65,6 +71,36 @@ def split_off_question_names(
         names_it = any(asked & words.get(n, frozenset()) for n in sentence.citations)
         (kept if names_it else off).append(sentence)
     return kept, off
+
+
+# What follows one of these words, up to the end of its clause, is what the question compares with.
+_COMPARED_WITH = re.compile(
+    r"\b(?:compared?|comparison|versus|vs\.?|than|against|relative to|outperforms?|beats?|surpass(?:es)?)\b"
+    r"([^?.;!]*)",
+    re.IGNORECASE,
+)
+
+
+def compared_names(question: str) -> frozenset[str]:
+    """Names (`rag.names`) in the part of `question` that says what something is compared with."""
+    return frozenset().union(*(names_in(match.group(1)) for match in _COMPARED_WITH.finditer(question)))
+
+
+def split_unaddressed_comparison(
+    sentences: list[AnswerSentence], sources: list[Source], *questions: str
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(`sentences`, []) unless a question compares with something a cited source names, and no sentence's
+    deciding evidence names it: then ([], `sentences`). Names no cited source uses constrain nothing (they
+    may be spelled otherwise there: "VGG" for "VGGNet")."""
+    asked = frozenset().union(*(compared_names(q) for q in questions))
+    if not asked or not sentences:
+        return sentences, []
+    cited = {n for s in sentences for n in s.citations}
+    used = frozenset().union(*(words_in(s.text) for s in sources if s.n in cited))
+    decided = frozenset().union(*(words_in(s.evidence or "") for s in sentences))
+    if (asked & used) - decided:
+        return [], sentences
+    return sentences, []
 
 
 def split_numberless(

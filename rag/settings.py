@@ -227,6 +227,11 @@ class VerificationSettings(_Section):
         description="when the question names a method, model or dataset that a source uses, leave out sentences "
         "citing no source that uses it (listed in `off_topic`; rag.relevance)",
     )
+    require_compared_names: bool = Field(
+        True,
+        description="when the question compares with a method, model or dataset a cited source names, abstain "
+        "unless the evidence deciding some sentence names it (the sentences are listed in `off_topic`; rag.relevance)",
+    )
     require_number: bool = Field(
         True,
         description="when the question asks for a quantity and no kept sentence states a number, abstain (the "
