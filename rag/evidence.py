@@ -16,7 +16,7 @@ import tiktoken
 from rag.answer_types import Source
 from rag.budget import cap_tokens
 from rag.instructions import looks_like_instruction  # re-exported: sentences addressed to a model, never evidence
-from rag.intent import intent_adjustment, question_intent
+from rag.intent import asks_for_a_finding, intent_adjustment, question_intent
 from rag.paper import Paper
 from rag.retrieve import SearchHit
 from rag.sentences import SentenceIndex
@@ -62,7 +62,7 @@ def select_evidence(
     deciding how many places each paper gets. A source keeps both: `evidence_scores` (MiniLM similarity of
     the sentences shown, for the abstention gate) and `evidence_relevance` (the ranking score of their places)."""
     budget = settings.token_budget
-    intent = question_intent(question)
+    intent, finding = question_intent(question), asks_for_a_finding(question)
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
     candidates: list[tuple[float, float, int, int]] = []  # (relevance, similarity, paper pos., sentence pos.)
@@ -72,7 +72,7 @@ def select_evidence(
             continue
         similarity = vectors @ question_vector
         adjustment = np.array(
-            [intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty) for s in sentences]
+            [intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty, finding) for s in sentences]
         )
         relevance = similarity + adjustment
         places = _best_usable(relevance, sentences)[: settings.max_sentences_per_paper]

@@ -4,9 +4,12 @@ Similarity alone picks the sentence that restates the question: for "How does X 
 abstract's statement of problem Y, not X's method. So evidence scores get a small adjustment by intent:
 a "how" question favours sentences that state a mechanism ("by", "via", "uses", ...), a "why" question
 sentences that state a cause ("because", "due to", "attributable", ...), a "how much" question sentences
-with numbers; for "how" and "why", sentences that only set up the problem ("however", "remains
-challenging", "existing methods") are disfavoured. Weights: `evidence.intent_bonus` and
-`evidence.problem_penalty`, tuned on the tuning split of the how/why and dev question sets.
+with numbers, a question asking what came out best ("Which method was the most reliable?") sentences
+that state a finding ("we find", "results show", "the most"); for "how" and "why", sentences that only
+set up the problem ("however", "remains challenging", "recent work") are disfavoured. Weights:
+`evidence.intent_bonus` and `evidence.problem_penalty`, tuned on the tuning split of the how/why and dev
+question sets; the finding, "utilizes", "key idea" and "recent work" cues were added on the tuning half
+of `fresh.jsonl` (ninth session).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ _WHY = re.compile(r"^\s*(why|what (causes|caused|explains|makes))\b|\bfor what r
 _MECHANISM = re.compile(
     r"\b(by|via|through|using|uses|use|leverag\w*|employ\w*|consist\w*|compris\w*|replac\w*|instead of|"
     r"transform\w*|treat\w*|insert\w*|predict\w*|learn\w*|bound\w*|split\w*|revers\w*|pool\w*|"
-    r"encod\w*|decod\w*|randomly|dynamically|adaptively|which (is|are)|that (is|are))\b",
+    r"encod\w*|decod\w*|randomly|dynamically|adaptively|which (is|are)|that (is|are)|utili[sz]\w*|"
+    r"(key|main|core|central|underlying|basic) idea)\b",
     re.IGNORECASE,
 )
 _CAUSE = re.compile(
@@ -45,9 +49,28 @@ _CAUSE = re.compile(
 _PROBLEM = re.compile(
     r"\b(however|remains? (a )?(challenging|difficult|open)|is (still )?(a )?challeng\w*|"
     r"existing (methods|approaches|work)|previous (studies|work|methods)|prior (work|methods)|"
-    r"has attracted|have attracted|in recent years|recently|is not scalable|suffer\w*)\b",
+    r"has attracted|have attracted|in recent years|recently|recent (work|works|studies|research|advances)|"
+    r"has become an? (\w+ )?(concern|challenge|problem|bottleneck)|is not scalable|suffer\w*)\b",
     re.IGNORECASE,
 )
+
+
+# A question asking what came out best ("Which method was the most reliable?", "What did they find?")
+# is answered by a finding, which sentences announce ("we find", "results show", "the most").
+_ASKS_FINDING = re.compile(
+    r"\b(best|most|least|worst|outperform\w*|came out|did (they|the authors|the study) (find|show|conclude))\b",
+    re.IGNORECASE,
+)
+_FINDING = re.compile(
+    r"\b(we (find|found|show|observe)|our (findings|results|experiments) (show|demonstrate|indicate|reveal)|"
+    r"according to our|results (show|demonstrate|indicate|suggest|reveal)|outperform\w*|the most|the best|superior)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_finding(question: str) -> bool:
+    """Whether the question asks what came out best or what was found (`intent_adjustment`'s `finding`)."""
+    return bool(_ASKS_FINDING.search(question))
 
 
 def question_intent(question: str) -> Intent:
@@ -60,12 +83,13 @@ def question_intent(question: str) -> Intent:
     return "other"
 
 
-def intent_adjustment(sentence: str, intent: Intent, bonus: float, penalty: float) -> float:
-    """What to add to a sentence's similarity score for a question of `intent`."""
+def intent_adjustment(sentence: str, intent: Intent, bonus: float, penalty: float, finding: bool = False) -> float:
+    """What to add to a sentence's similarity score for a question of `intent` (`finding`: an "other"
+    question that asks what came out best, `asks_for_a_finding`)."""
     if intent == "quantity":
         return bonus if numbers_in(sentence) else 0.0
     if intent == "other":
-        return 0.0
+        return bonus if finding and _FINDING.search(sentence) else 0.0
     cue = _MECHANISM if intent == "how" else _CAUSE
     return (bonus if cue.search(sentence) else 0.0) - (penalty if _PROBLEM.search(sentence) else 0.0)
 
@@ -75,7 +99,8 @@ def intent_adjustment(sentence: str, intent: Intent, bonus: float, penalty: floa
 _ASKS_NUMBER = re.compile(
     r"\b(how (many|much)|by how much|how (much )?(faster|slower|smaller|larger|fewer|more)|"
     r"what (\w+[ -]){0,3}(rate|accuracy|score|speed-?up|percentage|error|f1|bleu|top-1|throughput|"
-    r"reduction|improvement|gain|fraction|share|ratio|number of))\b",
+    r"reduction|improvement|gain|fraction|share|ratio|number of|latency|runtime)|"
+    r"in (milli|micro)?seconds|in (ms|percent|percentage points))\b",
     re.IGNORECASE,
 )
 _NUMBER_WORD = re.compile(
@@ -90,9 +115,32 @@ def asks_for_a_number(*questions: str) -> bool:
     return any(_ASKS_NUMBER.search(q) for q in questions)
 
 
+# "Which datasets ...", "On which GPU ...", "What programming language ...": the answer is a name.
+_ASKS_NAME = re.compile(
+    r"\b(which|what)\s+((?!of\b)[\w-]+\s+){0,3}?(datasets?|benchmarks?|backbones?|optimi[sz]ers?|"
+    r"(programming\s+)?languages?|librar(y|ies)|toolkits?|baselines?|hardware|gpus?|accelerators?|venues?|"
+    r"conferences?|journals?|encoders?|pre-?trained\s+models?|language\s+models?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_name(*questions: str) -> bool:
+    """Whether any of `questions` asks which dataset, backbone, optimizer, language, hardware, venue, ...
+    (a thing known by its name) was used."""
+    return any(_ASKS_NAME.search(q) for q in questions)
+
+
 def states_a_number(sentence: str) -> bool:
     """A numeral, or a number in words ("twice", "tenfold", "three")."""
     return bool(numbers_in(sentence)) or bool(_NUMBER_WORD.search(sentence))
 
 
-__all__ = ["Intent", "asks_for_a_number", "intent_adjustment", "question_intent", "states_a_number"]
+__all__ = [
+    "Intent",
+    "asks_for_a_finding",
+    "asks_for_a_name",
+    "asks_for_a_number",
+    "intent_adjustment",
+    "question_intent",
+    "states_a_number",
+]

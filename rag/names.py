@@ -42,6 +42,27 @@ def words_in(text: str) -> frozenset[str]:
     return frozenset(_key(w) for w in _WORD.findall(text))
 
 
+# Kinds of model and hardware, not names of one: "benchmarked on DNN models" names nothing.
+_GENERIC = ("AI", "ML", "NLP", "CV", "DNN", "CNN", "RNN", "GNN", "MLP", "LLM", "VLM", "GPU", "CPU", "TPU", "API")
+GENERIC_ACRONYMS = frozenset(_key(w) for w in _GENERIC)
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w-]*")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+")
+
+
+def proper_names(text: str) -> frozenset[str]:
+    """`names_in` plus capitalised words after the first ("trained with Adam in PyTorch"), in the
+    spelling-insensitive form, without `GENERIC_ACRONYMS`."""
+    capitalised = {_key(word) for word in _CAPITALISED.findall(text.strip())}
+    return (names_in(text) | capitalised) - GENERIC_ACRONYMS
+
+
+def names_and_acronyms(text: str) -> frozenset[str]:
+    """Every word of `text` (`words_in`) and the initials of its runs of capitalised words ("Deep Interest
+    Network" gives "din"): what a sentence may repeat of a question without naming anything new."""
+    initials = {_key("".join(w[0] for w in run.split())) for run in _CAPITALISED_RUN.findall(text)}
+    return words_in(text) | initials
+
+
 def names_of_another_paper(sentence: str, cited_text: str, other_texts: list[str]) -> frozenset[str]:
     """Names of `sentence` that `cited_text` never uses but one of `other_texts` does."""
     missing = names_in(sentence) - words_in(cited_text)

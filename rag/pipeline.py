@@ -29,6 +29,7 @@ from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
 from rag.relevance import (
     question_vector,
+    split_nameless,
     split_numberless,
     split_off_question_names,
     split_off_topic,
@@ -247,6 +248,9 @@ class Pipeline:
         if self.settings.verification.require_number:
             sentences, numberless = split_numberless(sentences, question, query)
             off_topic += numberless
+        if self.settings.verification.require_name:
+            sentences, nameless = split_nameless(sentences, question, query)
+            off_topic += nameless
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason

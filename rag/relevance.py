@@ -18,7 +18,12 @@ constrain nothing.
 
 A comparison ("How does SingLoRA compare with DoRA on MNLI?") is answered only if the evidence that
 decided some shown sentence names what it is compared with (`verification.require_compared_names`): the
-answer "SingLoRA reaches 91.3% on MNLI, above LoRA" is true and supported, but says nothing of DoRA.
+answer "SingLoRA reaches 91.3% on MNLI, above LoRA" is true and supported, but says nothing of DoRA. A
+comparison with something no retrieved source names in any spelling is not answered at all.
+
+A question asking which dataset, backbone, optimizer, hardware, ... was used is answered only if some
+sentence names something the question does not (`verification.require_name`), as a quantity question
+needs a number (`verification.require_number`).
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
-from rag.intent import asks_for_a_number, states_a_number
-from rag.names import names_in, words_in
+from rag.intent import asks_for_a_name, asks_for_a_number, states_a_number
+from rag.names import names_and_acronyms, names_in, proper_names, words_in
 
 
 def question_vector(embedder: MiniLMEmbedding, query: str, question: str) -> np.ndarray:
@@ -86,21 +91,47 @@ def compared_names(question: str) -> frozenset[str]:
     return frozenset().union(*(names_in(match.group(1)) for match in _COMPARED_WITH.finditer(question)))
 
 
+def _spelled_in(name: str, words: frozenset[str]) -> bool:
+    """`name` is one of `words`, or (both of 3+ characters) one begins the other ("vgg" and "vggnet")."""
+    if name in words:
+        return True
+    return len(name) >= 3 and any(w.startswith(name) or name.startswith(w) for w in words if len(w) >= 3)
+
+
 def split_unaddressed_comparison(
     sentences: list[AnswerSentence], sources: list[Source], *questions: str
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
-    """(`sentences`, []) unless a question compares with something a cited source names, and no sentence's
-    deciding evidence names it: then ([], `sentences`). Names no cited source uses constrain nothing (they
-    may be spelled otherwise there: "VGG" for "VGGNet")."""
+    """(`sentences`, []) unless a question compares with something that no source names in any spelling
+    ("How does ARM-Net compare with TabNet?", and no retrieved paper mentions TabNet), or that a cited
+    source names and no sentence's deciding evidence does: then ([], `sentences`)."""
     asked = frozenset().union(*(compared_names(q) for q in questions))
     if not asked or not sentences:
         return sentences, []
+    anywhere = frozenset().union(*(words_in(s.text) for s in sources))
+    if any(name[0].isalpha() and not _spelled_in(name, anywhere) for name in asked):  # not "10,000-feature"
+        return [], sentences
     cited = {n for s in sentences for n in s.citations}
     used = frozenset().union(*(words_in(s.text) for s in sources if s.n in cited))
     decided = frozenset().union(*(words_in(s.evidence or "") for s in sentences))
     if (asked & used) - decided:
         return [], sentences
     return sentences, []
+
+
+def split_nameless(
+    sentences: list[AnswerSentence], *questions: str
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(`sentences`, []) unless a question asks which dataset, backbone, optimizer, ... (`asks_for_a_name`)
+    and no sentence names anything the question does not (its words and the initials of its capitalised
+    runs, `names_and_acronyms`; generic acronyms such as "DNN" name nothing): then ([], `sentences`).
+    "Which backbone does it build on?" answered with the abstract's true "a lightweight image
+    classification backbone" is related, not an answer."""
+    if not sentences or not asks_for_a_name(*questions):
+        return sentences, []
+    known = frozenset().union(*(names_and_acronyms(q) for q in questions))
+    if any(proper_names(s.text) - known for s in sentences):
+        return sentences, []
+    return [], sentences
 
 
 def split_numberless(

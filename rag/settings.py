@@ -195,6 +195,16 @@ class VerificationSettings(_Section):
         0.3, ge=-1.0, le=1.0, description="entailment verifier: below this cosine a source is not asked (no info)"
     )
     entailment_sentences: int = Field(3, ge=1, description="entailment verifier: abstract sentences shown per check")
+    number_binding: bool = Field(
+        True,
+        description="a number the cited abstract binds to other words than the sentence's is contradicted "
+        "(both verifiers, `rag.attribution`)",
+    )
+    judge_reads_evidence: bool = Field(
+        True,
+        description="entailment verifier: the judge reads a source's evidence sentences (what the answer was "
+        "written from) and the closest abstract sentence, not only the closest few",
+    )
     max_checks: int = Field(8, ge=1, description="entailment verifier: LLM judge calls per answer at most")
     repair_candidates: int = Field(2, ge=0, description="entailment verifier: other sources tried for a sentence")
     best_source_margin: float = Field(
@@ -229,13 +239,19 @@ class VerificationSettings(_Section):
     )
     require_compared_names: bool = Field(
         True,
-        description="when the question compares with a method, model or dataset a cited source names, abstain "
-        "unless the evidence deciding some sentence names it (the sentences are listed in `off_topic`; rag.relevance)",
+        description="when the question compares with a method, model or dataset that no source names, or that a "
+        "cited source names but the evidence deciding no sentence does, abstain (the sentences are listed in "
+        "`off_topic`; rag.relevance)",
     )
     require_number: bool = Field(
         True,
         description="when the question asks for a quantity and no kept sentence states a number, abstain (the "
         "sentences are listed in `off_topic`; rag.relevance)",
+    )
+    require_name: bool = Field(
+        True,
+        description="when the question asks which dataset, backbone, optimizer, hardware, ... and no kept sentence "
+        "names anything the question does not, abstain (the sentences are listed in `off_topic`; rag.relevance)",
     )
     answerable_below: float | None = Field(
         None,

@@ -12,7 +12,7 @@ _ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|re
 # at most this), so only text that bypassed ingest (a hand-made Paper, an LLM reply) can ever reach it.
 MAX_TEXT_CHARS = 1_000_000
 # Not inside a word ("VGG16"), but after a multiplication sign ("compress by x63.6").
-_NUMBER = re.compile(
+NUMBER = re.compile(
     r"(?:(?<![\w.])|(?<=(?<![\w.])[x×]))(\d+(?:[.,]\d+)*)(?:\s*(%|x|×|times|-fold))?", re.IGNORECASE
 )
 
@@ -32,11 +32,15 @@ def split_sentences(text: str) -> list[str]:
 def numbers_in(text: str) -> set[str]:
     """Numeric values (as normalised strings, e.g. "7.6", "1000") mentioned in `text`."""
     values = set()
-    for match in _NUMBER.finditer(text.replace("\\%", "%")):
-        raw = match.group(1).replace(",", "")
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        values.add(f"{value:g}")
+    for match in NUMBER.finditer(text.replace("\\%", "%")):
+        if (value := number_value(match.group(1))) is not None:
+            values.add(value)
     return values
+
+
+def number_value(digits: str) -> str | None:
+    """The normalised value of a number's digits as `NUMBER` captures them ("1,000" -> "1000", "7.60" -> "7.6")."""
+    try:
+        return f"{float(digits.replace(',', '')):g}"
+    except ValueError:
+        return None

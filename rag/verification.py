@@ -5,10 +5,12 @@ A citation survives only if it points at one of the retrieved sources *and* that
 sentence; a sentence whose citations fail is re-attached to another source that does support it, or kept,
 uncited, with its verdict (`contradicted` / `not_enough_info`).
 
-- `entailment` (default for LLM backends): the LLM judges whether the closest sentences of the cited
-  abstract state the sentence (`rag.entailment`), after cheap embedding and number filters.
+- `entailment` (default for LLM backends): the LLM judges whether the cited source's evidence sentences
+  and the abstract sentence closest to the sentence state it (`rag.entailment`), after cheap embedding
+  and number filters.
 - `embedding` (default for `extractive`, whose sentences are copied from the evidence): the best-matching
-  abstract sentence is close (embedding cosine) and every number of the sentence appears in the source.
+  abstract sentence is close (embedding cosine) and every number of the sentence appears in the source,
+  bound to the same words (`rag.attribution`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
-from rag.budget import cap_tokens
+from rag.attribution import misattributed_number
+from rag.budget import cap_tokens, strip_truncation
 from rag.copying import copied_from
 from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge, Verdict
@@ -179,14 +182,16 @@ class EmbeddingVerifier(Verifier):
     """Support = best cosine between the sentence and any sentence of the cited abstract, 0 if a number
     of the sentence is missing from the source. A citation must reach `support_threshold` and be within
     `best_source_margin` of the best source: a sentence copied from [1] but cited to a merely related [2]
-    is re-attached to [1]. It measures similarity, not meaning: a sentence that negates its source can pass."""
+    is re-attached to [1]. A number the source gives for something else also makes support 0
+    (`rag.attribution`). It measures similarity, not meaning: a sentence that negates its source can pass."""
 
     name = "embedding"
 
     def _prepare(
         self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]
     ) -> np.ndarray:
-        """support[i, j]: best cosine of sentence i to source j, 0 when a number of i is not in j."""
+        """support[i, j]: best cosine of sentence i to source j, 0 when a number of i is not in j or j
+        gives it for something else (`rag.attribution`, with `number_binding`)."""
         support = np.zeros((len(parsed), len(sources)), dtype=np.float32)
         for j, source in enumerate(sources):
             source_numbers = numbers_in(source.text)
@@ -194,8 +199,17 @@ class EmbeddingVerifier(Verifier):
                 continue
             best = similarities[j].max(axis=1)
             for i, (sentence, _) in enumerate(parsed):
-                support[i, j] = best[i] if numbers_in(sentence) <= source_numbers else 0.0
+                support[i, j] = best[i] if self._numbers_hold(sentence, source, source_numbers) else 0.0
         return support
+
+    def _numbers_hold(self, sentence: str, source: Source, source_numbers: set[str]) -> bool:
+        """Every number of `sentence` is in the source and, with `number_binding`, bound to the same words."""
+        numbers = numbers_in(sentence)
+        if not numbers <= source_numbers:
+            return False
+        if not (numbers and self.settings.number_binding):
+            return True
+        return misattributed_number(sentence, self._abstract_sentences(source), source.title) is None
 
     def _verify_sentence(
         self,
@@ -257,12 +271,13 @@ _SEVERITY = {"contradicted": 0, "not_enough_info": 1, "supported": 2}
 @VERIFIERS.register("entailment", "an LLM entailment verdict per sentence and cited source, after cheap filters")
 class EntailmentVerifier(Verifier):
     """Every sentence gets a verdict (supported / contradicted / not_enough_info) from the LLM judge,
-    asked about the `entailment_sentences` sentences of the cited abstract closest to it (asking again
-    about the whole abstract when undecided was tried on the tuning split and did not help). Cheap filters
+    asked about the cited source's evidence sentences and the abstract sentence closest to it (`_shown`;
+    asking again about the whole abstract when undecided was tried on the tuning split and did not help). Cheap filters
     decide without the judge: a number of the sentence missing from the source (contradicted when the
     closest abstract sentence states numbers, else not_enough_info), a name that another source of the
     answer uses but this one does not (not_enough_info, `rag.names`), a sentence that copies an abstract
-    sentence word for word (supported, `rag.copying`), or no abstract sentence with cosine
+    sentence word for word (supported, `rag.copying`), a number the abstract gives for something else
+    (contradicted, `rag.attribution`; a copy is exempt), or no abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). A citation survives only if its source is judged to support
     the sentence; a sentence none of its citations supports is re-attached to the most similar other
     source that the judge says supports it, else kept and marked with its worst verdict. At most
@@ -283,16 +298,29 @@ class EntailmentVerifier(Verifier):
             return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
         if copy := copied_from(sentence, source.title, abstract):  # entailed word for word: no judge needed
             return Check("supported", 1.0, copy, False)
+        if self.settings.number_binding and (swap := misattributed_number(sentence, abstract, source.title)):
+            return Check("contradicted", 0.0, swap.sentence, False)  # the number belongs to something else
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
-        top = sorted(np.argsort(-similarity)[: self.settings.entailment_sentences])  # abstract order
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).
-        shown = [cap_tokens(abstract[k], JUDGE_SENTENCE_TOKENS) or "" for k in top]
+        shown = [cap_tokens(s, JUDGE_SENTENCE_TOKENS) or "" for s in self._shown(source, abstract, similarity)]
         try:
             judgment = self.judge.judge(sentence, source.title, shown)
         except TimeLimitExceeded:  # unchecked is not supported: the sentence is left out, and the user told why
             return Check("not_enough_info", 0.0, closest, False, out_of_time=True)
         return Check(judgment.verdict(self.settings.entailment_threshold), round(judgment.supported, 4), closest, True)
+
+    def _shown(self, source: Source, abstract: list[str], similarity: np.ndarray) -> list[str]:
+        """The sentences the judge reads. For an answer's source, its evidence sentences (what the
+        generator was shown, so the one it paraphrased is there even when MiniLM ranks it low), then the
+        abstract sentence closest to the claim if it is not among them; the evidence comes first and is
+        the same for every sentence citing the source, so the server's prompt cache prefills it once.
+        Without evidence (`rag verify`), the `entailment_sentences` closest, in abstract order."""
+        closest = abstract[int(np.argmax(similarity))]
+        if source.evidence and self.settings.judge_reads_evidence:
+            shown = [strip_truncation(s) for s in source.evidence]
+            return shown if closest in shown else [*shown, closest]
+        return [abstract[k] for k in sorted(np.argsort(-similarity)[: self.settings.entailment_sentences])]
 
     def _prepare(
         self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]

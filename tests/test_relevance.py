@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_types import AnswerSentence
+from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
 from rag.intent import asks_for_a_number
+from rag.paper import Paper
 from rag.pipeline import Pipeline
 from rag.relevance import (
     compared_names,
     question_vector,
+    split_nameless,
     split_numberless,
     split_off_question_names,
     split_off_topic,
@@ -149,6 +151,9 @@ def test_a_quantity_question_answered_without_any_number_is_not_answered():
         ("What is the memory cost of neural ODEs?", False),  # "constant": an answer in words
         ("Which datasets was FedDIP benchmarked on?", False),
         ("How does PRES speed up training?", False),
+        ("What inference latency does ApproxNet reach on a phone?", True),
+        ("How fast is it, in milliseconds per frame?", True),
+        ("Which latency-aware scheduler does it use?", False),
     ],
 )
 def test_which_questions_ask_for_a_number(question, asks):
@@ -186,5 +191,50 @@ def test_a_comparison_whose_answer_never_names_what_it_is_compared_with_is_not_a
         answer,
         [],
     )
-    # Compared with something no cited source names: left to the other checks.
-    assert split_unaddressed_comparison(answer, sources, "How does SingLoRA compare with QLoRA?") == (answer, [])
+    # Compared with something no source names in any spelling: nothing here can answer the comparison.
+    assert split_unaddressed_comparison(answer, sources, "How does SingLoRA compare with QLoRA?") == ([], answer)
+
+
+def test_a_comparison_with_what_no_source_names_is_not_answered_but_another_spelling_counts():
+    # fr-013 (a tune-half near-miss question): ARM-Net's abstract never mentions TabNet.
+    arm = "ARM-Net: Adaptive Relation Modeling Network for Structured Data"
+    answer = [_decided("ARM-Net consistently outperforms existing models [1].", "ARM-Net consistently outperforms.", 1)]
+    question = "How does ARM-Net compare with TabNet on structured-data prediction benchmarks?"
+    assert split_unaddressed_comparison(answer, _sources(arm), question) == ([], answer)
+    assert split_unaddressed_comparison(answer, _sources(arm), "How does ARM-Net compare with the baselines?") == (
+        answer,
+        [],
+    )
+    # "VGG" in the question, "VGGNet" in the source: the same thing, spelled otherwise.
+    vgg = [_decided("It beats VGGNet with 11 layers [1].", "It outperforms VGGNet with only 11 layers.", 1)]
+    source = [Source.from_paper(Paper.create("Shallow nets", "A shallow net outperforms VGGNet."), 1)]
+    assert split_unaddressed_comparison(vgg, source, "Can a shallow net beat VGG?") == (vgg, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "answered"),
+    [
+        # nm-017, fr-009, nm-025 (tune-half near-miss questions): true, supported, and no answer.
+        (
+            "Which optimizer and learning rate were used to train the Deep Interest Network?",
+            "Deep Interest Network was trained using a novel model called Deep Interest Network (DIN).",
+            False,
+        ),
+        (
+            "Which ImageNet-pretrained backbone network does the saliency model build on?",
+            "The saliency model builds on a lightweight image classification backbone.",
+            False,
+        ),
+        ("Which datasets and models was FedDIP benchmarked on?", "FedDIP was benchmarked on DNN models.", False),
+        # Answers that name what was asked for, in capitals or not.
+        ("Which optimizer was used to train the Deep Interest Network?", "DIN was trained with Adam.", True),
+        ("Which backbone does the saliency model build on?", "It builds on VGG-16.", True),
+        ("Which accelerator hardware was it evaluated on?", "It ran on a Xilinx VCU1525 FPGA.", True),
+        # Not a question for a name: nothing asked of the answer.
+        ("Which approach does the saliency model take?", "It uses an encoder-decoder network.", True),
+        ("What share of the baselines' TFLOPs does p-MoD need?", "It needs about half.", True),
+    ],
+)
+def test_a_question_for_a_name_is_answered_only_by_a_sentence_naming_something_new(question, answer, answered):
+    sentences = [_sentence(answer, 1)]
+    assert split_nameless(sentences, question) == ((sentences, []) if answered else ([], sentences))

@@ -23,15 +23,16 @@ from rag.answerability import judge_messages
 from rag.embedding import embedder_for
 from rag.entailment import judgment_from_tokens
 from rag.errors import InputError
-from rag.generate import llm_messages
-from rag.intent import intent_adjustment, question_intent
+from rag.generate import llm_messages, make_generator
+from rag.intent import asks_for_a_finding, intent_adjustment, question_intent
+from rag.judges import make_verifier
 from rag.llm.client import LLMClient
 from rag.llm.model_files import MODEL_NAME
 from rag.paper import normalize_title
 from rag.pipeline import RELATED_ABSTENTION_TEXT, ask
 from rag.sentences import SentenceIndex
 from rag.settings import Settings
-from rag.verification import EmbeddingVerifier
+from rag.verification import EmbeddingVerifier, EntailmentVerifier
 
 CLAIMS = {c["id"]: c for c in load_claims("evals/verification/claims.jsonl")}
 # Test-split claims the cited abstract contradicts that the embedding verifier accepts as supported.
@@ -183,3 +184,58 @@ def test_intent_favours_the_sentence_that_gives_the_method():
 def test_sentences_carry_a_verdict():
     assert AnswerSentence(text="x", supported=True, support=1.0).verdict == "supported"
     assert AnswerSentence(text="x", supported=False, support=0.0).verdict == "not_enough_info"
+
+
+def test_the_judge_reads_the_evidence_the_answer_was_written_from():
+    """The sentence the generator paraphrased is shown to the judge even when MiniLM ranks it low (a long
+    "We find: (i) ... (ii) ..." sentence); the evidence leads, so every check of a source shares its prefix."""
+    settings = local_settings()
+    embedder = embedder_for(settings.index)
+    verifier = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder))
+    paper = bundled_papers()[normalize_title("A Study of Bayesian Neural Network Surrogates for Bayesian Optimization")]
+    abstract = SentenceIndex(embedder).sentences([paper])[paper.paper_id][0]
+    finding = next(s for s in abstract if s.startswith("We find"))
+    claim = "Hamiltonian Monte Carlo performed best for fully stochastic Bayesian neural network surrogates."
+    similarity = embedder.embed([claim])[0] @ embedder.embed(abstract).T
+    closest_three = [abstract[k] for k in sorted(similarity.argsort()[::-1][:3])]
+    assert finding not in closest_three  # what the judge read before
+    bare = Source.from_paper(paper, 1)
+    assert verifier._shown(bare, abstract, similarity) == closest_three  # `rag verify`: no evidence
+    answered = Source.from_paper(paper, 1, [abstract[1], finding])
+    shown = verifier._shown(answered, abstract, similarity)
+    assert shown[:2] == [abstract[1], finding] and shown[2] == abstract[int(similarity.argmax())]
+    assert verifier._shown(Source.from_paper(paper, 1, [shown[2]]), abstract, similarity) == [shown[2]]
+
+
+@pytest.mark.slow
+def test_a_paraphrase_of_the_evidence_shown_is_judged_against_it(local_model_url):
+    """Judged against MiniLM's closest three, the claim is called contradicted; against the evidence the
+    answer was written from, it is not (and the same claim about another method still is not supported)."""
+    settings = local_settings()
+    embedder = embedder_for(settings.index)
+    verifier = make_verifier(settings, embedder, SentenceIndex(embedder), make_generator(settings))
+    assert isinstance(verifier, EntailmentVerifier)
+    paper = bundled_papers()[normalize_title("A Study of Bayesian Neural Network Surrogates for Bayesian Optimization")]
+    abstract = SentenceIndex(embedder).sentences([paper])[paper.paper_id][0]
+    evidence = [abstract[2], abstract[4], next(s for s in abstract if s.startswith("We find"))]
+    claim = "Hamiltonian Monte Carlo performed best for fully stochastic Bayesian neural network surrogates [1]."
+    [bare] = verifier.verify(claim, [Source.from_paper(paper, 1)]).sentences
+    [read] = verifier.verify(claim, [Source.from_paper(paper, 1, evidence)]).sentences
+    assert not bare.supported and read.verdict != "contradicted" and read.support > bare.support + 0.3
+    other = "Deep ensembles performed best for fully stochastic Bayesian neural network surrogates [1]."
+    assert not verifier.verify(other, [Source.from_paper(paper, 1, evidence)]).sentences[0].supported
+
+
+def test_intent_cues_for_findings_and_background():
+    question = "Which explanation methods came out as the most interpretable for remote sensing classifiers?"
+    assert question_intent(question) == "other" and asks_for_a_finding(question)
+    assert not asks_for_a_finding("Which datasets was FedDIP benchmarked on?")
+    finding = "According to our findings, Occlusion, Grad-CAM and Lime were the most interpretable XAI methods."
+    setup = "Ten XAI methods were employed towards understanding and interpreting models' predictions."
+    assert intent_adjustment(finding, "other", 0.08, 0.08, finding=True) > 0
+    assert intent_adjustment(setup, "other", 0.08, 0.08, finding=True) == 0
+    assert intent_adjustment(finding, "other", 0.08, 0.08) == 0  # only when the question asks for a finding
+    method = 'It utilizes a "converting" autoencoder to transform hard images into easy ones.'
+    background = "This improves upon recent work such as early-exiting framework and DNN partitioning."
+    assert intent_adjustment(method, "how", 0.08, 0.08) > 0 > intent_adjustment(background, "how", 0.08, 0.08)
+    assert intent_adjustment("The key idea is to approximate the network as a linear one.", "how", 0.08, 0.08) > 0
