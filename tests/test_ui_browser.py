@@ -36,6 +36,9 @@ def app_url(bundled_index, tmp_path_factory):
     index = tmp_path_factory.mktemp("ui") / "index"
     shutil.copytree(bundled_index, index)
     UI["index"] = index
+    # Its own temp dir and working dir, so that (as in a real install) the data dir is inside neither, and
+    # only what the app allows is served from there.
+    UI["tmp"] = tmp_path_factory.mktemp("ui-tmp")
     port = _free_port()
     log = (index.parent / "ui.log").open("w")
     # The OpenAI-compatible backend points at a port nothing listens on: the dead-endpoint case.
@@ -45,12 +48,14 @@ def app_url(bundled_index, tmp_path_factory):
         "OPENAI_BASE_URL": f"http://127.0.0.1:{_free_port()}/v1",
         "OPENAI_API_KEY": "none",
         "RAG_MODEL": "no-such-model",
+        "TMPDIR": str(UI["tmp"]),
     }  # RAG_DATA_DIR (session temp) is inherited
     process = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", "ui", "--port", str(port), "--index-dir", str(index)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
+        cwd=index.parent,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -246,7 +251,8 @@ def test_an_upload_is_kept_in_the_data_dir_and_gradios_copy_is_removed(page, tmp
     sources = IndexFiles(UI["index"]).source_hashes()  # recorded input path -> sha256
     assert str(kept[0].resolve()) in sources
     assert not [p for p in sources if "gradio" in p]  # the index records our copy, not Gradio's temp file
-    assert not list((Path(tempfile.gettempdir()) / "gradio").rglob(name))  # Gradio's copy is gone
+    assert list(UI["tmp"].rglob("*")), "the app did not use its own temp dir"
+    assert not list(UI["tmp"].rglob(name))  # Gradio's copy is gone
     shown = page.locator("#upload-status").inner_text() + page.locator("#corpus-stats").inner_text()
     assert name in shown and str(isolated_data_home) not in shown and tempfile.gettempdir() not in shown
 

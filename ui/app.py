@@ -344,6 +344,9 @@ def launch(settings: Settings, block: bool = True) -> gr.Blocks:
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=settings.ui.concurrency_limit)
     demo.launch(
+        # Exports live in the data dir, which Gradio serves only if allowed (by default it serves files of
+        # the working and temp directories, which the data dir of a real install is neither of).
+        allowed_paths=[str(settings.data_dir / "exports")],
         server_name=settings.ui.host,
         server_port=settings.ui.port,
         share=False,
