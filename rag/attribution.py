@@ -13,8 +13,8 @@ claim share at least `MARGIN` more words with another number of the abstract sen
 Nothing is decided where the numbers cannot be bound: a value several sentences state, a list ("5%, 3%
 and 2%"), "respectively", or a value with no word of its own.
 
-Chosen on the tune halves of the claim sets (`evals/verification/`): it flags 2 of the 46 contradicted
-claims the number filter lets through and none of the 62 supported ones, nor any of 133 supported
+Chosen on the tune halves of the claim sets (`evals/verification/`): it flags 2 of the 38 contradicted
+claims the number filter lets through (46 in all) and none of the 62 supported ones, nor any of 133 supported
 sentences of earlier local-model answers to tune-half questions. Asking the 1.5B model instead which of
 the sentence's numbers belongs in the blanked claim was near chance.
 """
