@@ -25,6 +25,9 @@ class AnswerSentence(BaseModel):
         "not_enough_info", description="what the deciding source says of the sentence (default: from `supported`)"
     )
     evidence: str | None = Field(None, description="the abstract sentence that decided the verdict")
+    left_out: str | None = Field(
+        None, description="why a supported sentence was left out as off the question (in `Answer.off_topic` only)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -117,8 +120,9 @@ class Answer(BaseModel):
     )
     off_topic: list[AnswerSentence] = Field(
         default_factory=list,
-        description="supported sentences left out as off the question: citing another paper than the lead sentence "
-        "and far less related to the question, or citing no source that uses a name the question asks about "
+        description="supported sentences left out as off the question, each with its reason (`left_out`): citing "
+        "another paper than the lead sentence and far less related to the question, citing no source that uses a "
+        "name the question asks about, or not giving the number, name or comparison the question asks for "
         "(rag.relevance)",
     )
     answerability: float | None = Field(

@@ -130,7 +130,8 @@ def _print_answer(answer: Answer) -> None:
         reason = sentence.verdict.replace("_", " ")
         out_console.print(f"[red]left out ({reason}):[/] {escape(sentence.text)}", highlight=False)
     for sentence in answer.off_topic:
-        out_console.print(f"[yellow]left out (off the question):[/] {escape(sentence.text)}", highlight=False)
+        reason = sentence.left_out or "off the question"
+        out_console.print(f"[yellow]left out ({escape(reason)}):[/] {escape(sentence.text)}", highlight=False)
     for source in answer.sources:
         meta = ", ".join(x for x in (source.date, f"{source.authors} authors" if source.authors else None) if x)
         out_console.print(f"[bold][{source.n}][/] {source.title}" + (f" ({meta})" if meta else ""), highlight=False)
@@ -408,9 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", help='sentences citing papers by number, e.g. "X improves Y by 3%% [1]."')
     p.add_argument("--paper", action="append", help="the paper [n] cites (id or exact title), once per n, in order")
     p.add_argument("--abstracts", help="JSONL of {title, abstract} records instead: line n is what [n] cites")
-    p.add_argument(
-        "--backend", choices=_generator_names(), help="the LLM that judges (setting generation.backend)"
-    )
+    p.add_argument("--backend", choices=_generator_names(), help="the LLM that judges (setting generation.backend)")
     p.add_argument("--json", action="store_true", help="print the sentences as JSON")
     _add_index_dir(p)
     p.set_defaults(func=cmd_verify)

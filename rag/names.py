@@ -63,6 +63,43 @@ def names_and_acronyms(text: str) -> frozenset[str]:
     return words_in(text) | initials
 
 
+def spelled_in(name: str, words: frozenset[str]) -> bool:
+    """`name` is one of `words`, or (both of 3+ characters) one begins the other ("vgg" and "vggnet")."""
+    if name in words:
+        return True
+    return len(name) >= 3 and any(w.startswith(name) or name.startswith(w) for w in words if len(w) >= 3)
+
+
+def unknown_names(sentence: str, cited_text: str) -> frozenset[str]:
+    """Names of `sentence` (`proper_names`) that `cited_text` never spells (`spelled_in`), in their
+    spelling-insensitive form. A hyphenated name is spelled when each of its parts is ("CNN-BiLSTM" by
+    "a CNN and a BiLSTM"); values with a unit ("5x", "2.7K") and generic acronyms are not names."""
+    words = words_in(cited_text) | names_and_acronyms(cited_text)
+    raw = {w for w in _WORD.findall(sentence) if _CAPITAL_INSIDE.match(w) or _LETTERS_AND_DIGITS.match(w)}
+    raw |= set(_CAPITALISED.findall(sentence.strip()))
+    unknown = set()
+    for word in raw:
+        name = _key(word)
+        if len(name) < 2 or word[0].isdigit() or name in GENERIC_ACRONYMS or spelled_in(name, words):
+            continue
+        parts = [_key(part) for part in word.split("-") if part]
+        if all(p in GENERIC_ACRONYMS or spelled_in(p, words) or _abbreviated(p, words) for p in parts):
+            continue
+        unknown.add(name)
+    return frozenset(unknown)
+
+
+def _abbreviated(name: str, words: frozenset[str]) -> bool:
+    """`name` is a word's first letters joined to another word ("bilstm" from "bidirectional LSTM")."""
+    for cut in range(2, len(name) - 1):
+        head, tail = name[:cut], name[cut:]
+        if (tail in words and any(w.startswith(head) for w in words if w != tail)) or (
+            head in words and any(w.startswith(tail) for w in words if w != head)
+        ):
+            return True
+    return False
+
+
 def names_of_another_paper(sentence: str, cited_text: str, other_texts: list[str]) -> frozenset[str]:
     """Names of `sentence` that `cited_text` never uses but one of `other_texts` does."""
     missing = names_in(sentence) - words_in(cited_text)

@@ -10,8 +10,8 @@ itself, the small model always answers something).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Generator as PyGenerator
-from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -45,6 +45,8 @@ ABSTENTION_TEXT = "The collection does not answer this question. The nearest pap
 RELATED_ABSTENTION_TEXT = (
     "The collection has related papers but none of them states this. The nearest papers are listed as sources."
 )
+# A relevance rule: (sentences kept, sentences left out).
+_Split = Callable[[list[AnswerSentence]], tuple[list[AnswerSentence], list[AnswerSentence]]]
 FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
 TRUNCATED_NOTICE = "The answer may be incomplete: the LLM endpoint ended its reply without saying it had finished."
 UNCHECKED_NOTICE = (
@@ -183,6 +185,52 @@ class Pipeline:
         question = validate_question(question, self.settings.generation.max_question_chars)
         return AnswerStream(self._run(question, validate_history(history), filters))
 
+    def _split_off_the_question(
+        self, sentences: list[AnswerSentence], evidence: Evidence, sources: list[Source], question: str, query: str
+    ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+        """(sentences kept, supported sentences left out as off the question, each with its `left_out`
+        reason), by the relevance rules the settings turn on (`rag.relevance`)."""
+        checks = self.settings.verification
+        rules: list[tuple[str, _Split]] = [
+            (
+                "about another paper, and far less related to the question",
+                lambda s: split_off_topic(s, evidence.question_vector, self.searcher.embedder, checks.off_topic_margin),
+            )
+        ]
+        if checks.require_question_names:
+            rules.append(
+                (
+                    "cites no source that uses the name the question asks about",
+                    lambda s: split_off_question_names(s, query, sources),
+                )
+            )
+        if checks.require_compared_names:
+            rules.append(
+                (
+                    "the sources do not state the comparison asked for",
+                    lambda s: split_unaddressed_comparison(s, sources, question, query),
+                )
+            )
+        if checks.require_number:
+            rules.append(
+                (
+                    "the question asks for a number, and no sentence gives one",
+                    lambda s: split_numberless(s, question, query),
+                )
+            )
+        if checks.require_name:
+            rules.append(
+                (
+                    "the question asks for a name, and no sentence gives one",
+                    lambda s: split_nameless(s, question, query),
+                )
+            )
+        left_out: list[AnswerSentence] = []
+        for reason, split in rules:
+            sentences, out = split(sentences)
+            left_out += [sentence.model_copy(update={"left_out": reason}) for sentence in out]
+        return sentences, left_out
+
     def _run(self, question: str, history: list[Turn], filters: SearchFilters | None) -> PyGenerator[str, None, Answer]:
         started = time.perf_counter()
         # One deadline for every LLM call of this answer. It is activated around each step, never across a
@@ -236,21 +284,7 @@ class Pipeline:
         if self.settings.verification.drop_unsupported:
             removed = [s for s in sentences if not s.supported]
             sentences = [s for s in sentences if s.supported]
-        sentences, off_topic = split_off_topic(
-            sentences, evidence.question_vector, self.searcher.embedder, self.settings.verification.off_topic_margin
-        )
-        if self.settings.verification.require_question_names:
-            sentences, other_names = split_off_question_names(sentences, query, sources)
-            off_topic += other_names
-        if self.settings.verification.require_compared_names:
-            sentences, uncompared = split_unaddressed_comparison(sentences, sources, question, query)
-            off_topic += uncompared
-        if self.settings.verification.require_number:
-            sentences, numberless = split_numberless(sentences, question, query)
-            off_topic += numberless
-        if self.settings.verification.require_name:
-            sentences, nameless = split_nameless(sentences, question, query)
-            off_topic += nameless
+        sentences, off_topic = self._split_off_the_question(sentences, evidence, sources, question, query)
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason

@@ -35,7 +35,7 @@ import numpy as np
 from rag.answer_types import AnswerSentence, Source
 from rag.embedding import MiniLMEmbedding
 from rag.intent import asks_for_a_name, asks_for_a_number, states_a_number
-from rag.names import names_and_acronyms, names_in, proper_names, words_in
+from rag.names import names_and_acronyms, names_in, proper_names, spelled_in, words_in
 
 
 def question_vector(embedder: MiniLMEmbedding, query: str, question: str) -> np.ndarray:
@@ -91,13 +91,6 @@ def compared_names(question: str) -> frozenset[str]:
     return frozenset().union(*(names_in(match.group(1)) for match in _COMPARED_WITH.finditer(question)))
 
 
-def _spelled_in(name: str, words: frozenset[str]) -> bool:
-    """`name` is one of `words`, or (both of 3+ characters) one begins the other ("vgg" and "vggnet")."""
-    if name in words:
-        return True
-    return len(name) >= 3 and any(w.startswith(name) or name.startswith(w) for w in words if len(w) >= 3)
-
-
 def split_unaddressed_comparison(
     sentences: list[AnswerSentence], sources: list[Source], *questions: str
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
@@ -108,7 +101,7 @@ def split_unaddressed_comparison(
     if not asked or not sentences:
         return sentences, []
     anywhere = frozenset().union(*(words_in(s.text) for s in sources))
-    if any(name[0].isalpha() and not _spelled_in(name, anywhere) for name in asked):  # not "10,000-feature"
+    if any(name[0].isalpha() and not spelled_in(name, anywhere) for name in asked):  # not "10,000-feature"
         return [], sentences
     cited = {n for s in sentences for n in s.citations}
     used = frozenset().union(*(words_in(s.text) for s in sources if s.n in cited))

@@ -200,6 +200,11 @@ class VerificationSettings(_Section):
         description="a number the cited abstract binds to other words than the sentence's is contradicted "
         "(both verifiers, `rag.attribution`)",
     )
+    require_known_names: bool = Field(
+        True,
+        description="entailment verifier: a sentence naming something the cited title and abstract never spell "
+        "(a dataset, model, language, ...) is not supported by it (`rag.names.unknown_names`)",
+    )
     judge_reads_evidence: bool = Field(
         True,
         description="entailment verifier: the judge reads a source's evidence sentences (what the answer was "

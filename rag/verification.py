@@ -24,7 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
-from rag.attribution import misattributed_number
+from rag.attribution import misassigned_respectively, misattributed_number
 from rag.budget import cap_tokens, strip_truncation
 from rag.copying import copied_from
 from rag.embedding import MiniLMEmbedding
@@ -32,7 +32,7 @@ from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
 from rag.instructions import never_supported
 from rag.llm.client import TimeLimitExceeded
-from rag.names import names_of_another_paper
+from rag.names import names_of_another_paper, unknown_names
 from rag.paper import Paper
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
@@ -275,9 +275,11 @@ class EntailmentVerifier(Verifier):
     asking again about the whole abstract when undecided was tried on the tuning split and did not help). Cheap filters
     decide without the judge: a number of the sentence missing from the source (contradicted when the
     closest abstract sentence states numbers, else not_enough_info), a name that another source of the
-    answer uses but this one does not (not_enough_info, `rag.names`), a sentence that copies an abstract
+    answer uses but this one does not, or that the source never spells (not_enough_info, `rag.names`;
+    the latter with `require_known_names`), a sentence that copies an abstract
     sentence word for word (supported, `rag.copying`), a number the abstract gives for something else
-    (contradicted, `rag.attribution`; a copy is exempt), or no abstract sentence with cosine
+    (contradicted, `rag.attribution`; a copy is exempt, unless the abstract pairs the number
+    "respectively" with another name than the sentence's), or no abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). A citation survives only if its source is judged to support
     the sentence; a sentence none of its citations supports is re-attached to the most similar other
     source that the judge says supports it, else kept and marked with its worst verdict. At most
@@ -293,9 +295,13 @@ class EntailmentVerifier(Verifier):
         closest = abstract[int(np.argmax(similarity))]
         if names_of_another_paper(sentence, source.text, [other.text for other in others]):
             return Check("not_enough_info", 0.0, closest, False)  # it names another source's method
+        if self.settings.require_known_names and unknown_names(sentence, source.text):
+            return Check("not_enough_info", 0.0, closest, False)  # it names what the source never mentions
         if not numbers_in(sentence) <= numbers_in(source.text):
             states_numbers = bool(numbers_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
             return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
+        if self.settings.number_binding and (swap := misassigned_respectively(sentence, abstract)):
+            return Check("contradicted", 0.0, swap.sentence, False)  # "respectively" gives it to another name
         if copy := copied_from(sentence, source.title, abstract):  # entailed word for word: no judge needed
             return Check("supported", 1.0, copy, False)
         if self.settings.number_binding and (swap := misattributed_number(sentence, abstract, source.title)):

@@ -65,7 +65,7 @@ def test_cli_ask_json_has_the_documented_shape(bundled_index):
         "off_topic",
         "answerability",
     }
-    assert set(data["sentences"][0]) == {"text", "citations", "supported", "support", "verdict", "evidence"}
+    assert set(data["sentences"][0]) == {"text", "citations", "supported", "support", "verdict", "evidence", "left_out"}
     assert data["sentences"][0]["verdict"] == "supported" and data["sentences"][0]["evidence"]
     assert set(data["sources"][0]) == {"n", "paper_id", "title", "date", "authors", "upvotes", "url", "evidence"}
     assert set(data["timings"]) == {"retrieve_s", "first_token_s", "total_s"}

@@ -2,7 +2,8 @@
 
 The swapped claims below pass the number filter (every number is in the abstract) and the old
 similarity verifier; the correctly attributed ones must still pass, and numbers that cannot be bound
-(a list, "respectively") decide nothing.
+(a list with no names, "respectively" with no list) decide nothing. A value that an abstract pairs
+"respectively" with one name, given to another name of the list, is caught even in a near copy.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from evals.verifier_eval import bundled_papers
 from rag.answer_types import Source
-from rag.attribution import bound_words, misattributed_number
+from rag.attribution import bound_words, misassigned_respectively, misattributed_number, respective_pairs
 from rag.embedding import embedder_for
 from rag.entailment import EntailmentJudge
 from rag.paper import Paper, normalize_title
@@ -66,12 +67,91 @@ def test_a_number_given_for_what_the_claim_says_is_not_caught(title, claim):
     assert misattributed_number(claim, split_sentences(paper.abstract), paper.title) is None
 
 
+SATELLITE = (
+    "For example we find that these steps give +32.28 to overall accuracy on the So2Sat random split dataset "
+    "and +11.16 on the EuroSAT dataset."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "caught"),
+    [
+        ("Following the preprocessing steps adds +32.28 to overall accuracy on EuroSAT.", True),
+        ("On EuroSAT the steps add +32.28 to overall accuracy.", True),
+        ("Following the preprocessing steps adds +32.28 to overall accuracy on So2Sat.", False),
+        ("Following the preprocessing steps adds +11.16 to overall accuracy on EuroSAT.", False),
+        ("The steps add +32.28 to overall accuracy on So2Sat and +11.16 on EuroSAT.", False),
+        ("The steps add +32.28 to overall accuracy.", False),  # names nothing: the words decide
+    ],
+)
+def test_a_number_put_next_to_the_name_of_another_value_is_caught(claim, caught):
+    found = misattributed_number(claim, [SATELLITE])
+    assert (found is not None) is caught
+    if caught:
+        assert (found.value, found.instead) == ("32.28", "11.16")
+
+
 def test_numbers_that_cannot_be_bound_decide_nothing():
     listed = ["We improve accuracy by 5%, 3% and 2% on CIFAR-10, SVHN and ImageNet."]
     assert misattributed_number("We improve accuracy on ImageNet by 5%.", listed) is None
     respectively = ["Accuracy rises by 5% on SVHN and by 2% on ImageNet, respectively for small models."]
     assert misattributed_number("Accuracy rises by 2% on SVHN.", respectively) is None
     assert misattributed_number("Accuracy rises by 2% on SVHN.", ["Accuracy rises on SVHN."]) is None
+
+
+DIALOGUE_ACTS = "Dialogue Act Sequence Labeling using Hierarchical encoder with CRF"
+GAIT = (
+    "The model demonstrated accuracies of 95.7%, 94.44%, 87.71%, and 86.6% on CASIA-B, SZU RGB-D, OU-MVLP, "
+    "and Gait3D datasets respectively."
+)
+
+
+def test_respectively_pairs_values_with_names_in_order():
+    [pairing] = respective_pairs(GAIT)
+    assert [(set(values), set(name)) for values, name in pairing] == [
+        ({"95.7"}, {"casiab"}),
+        ({"94.44"}, {"szu", "rgbd"}),
+        ({"87.71"}, {"oumvlp"}),
+        ({"86.6"}, {"gait3d"}),
+    ]
+    [pairs] = respective_pairs(
+        "It improves from 75.2% to 79% and 79.1% to 83% for MobileNetV3 and ResNet50-D, respectively."
+    )
+    assert [set(values) for values, _ in pairs] == [{"75.2", "79"}, {"79.1", "83"}]
+    assert respective_pairs(GAIT.replace(" respectively", "")) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "caught"),
+    [
+        ("On OU-MVLP the gait recognition model achieves 94.44% accuracy.", True),
+        ("The model reaches 95.7% on SZU RGB-D.", True),
+        ("On SZU RGB-D the gait recognition model achieves 94.44% accuracy.", False),
+        ("It scores 95.7% on CASIA-B and 86.6% on Gait3D.", False),
+        ("Accuracies of 87.71% and 86.6% were reached on OU-MVLP and Gait3D, respectively.", False),
+        ("Accuracies of 87.71% and 86.6% were reached on Gait3D and OU-MVLP, respectively.", True),
+        (GAIT, False),
+    ],
+)
+def test_a_value_given_to_another_name_of_a_respectively_list_is_caught(claim, caught):
+    assert (misassigned_respectively(claim, [GAIT]) is not None) is caught
+
+
+def test_a_near_copy_with_the_respectively_values_swapped_is_contradicted_without_the_judge():
+    """The swapped sentence copies the abstract's words, so the copy rule alone called it supported."""
+    settings = Settings.load()
+    embedder = embedder_for(settings.index)
+    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: the filter should have decided"))
+    verifier = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
+    swapped = (
+        "The method improves over the state of the art by 4.1% absolute on Switchboard and by 2.2% on "
+        "Meeting Recorder Dialogue Act [1]."
+    )
+    [checked] = verifier.verify(swapped, [_source(DIALOGUE_ACTS)]).sentences
+    assert checked.verdict == "contradicted" and "respectively" in (checked.evidence or "")
+    right = swapped.replace("4.1%", "X").replace("2.2%", "4.1%").replace("X", "2.2%")
+    [kept] = verifier.verify(right, [_source(DIALOGUE_ACTS)]).sentences
+    assert kept.supported and kept.citations == [1]
 
 
 def _source(title: str) -> Source:

@@ -6,7 +6,7 @@ import pytest
 
 from evals.verifier_eval import bundled_papers
 from rag import verify
-from rag.names import names_in, names_of_another_paper
+from rag.names import names_in, names_of_another_paper, unknown_names
 from rag.paper import normalize_title
 from rag.settings import Settings
 
@@ -21,7 +21,11 @@ def _paper(title: str) -> dict[str, str]:
 
 def test_names_are_method_model_and_dataset_words_in_any_spelling():
     assert names_in("AugLocal and MAN beat ResNet-18 on ImageNet, unlike GPT-4.") == {
-        "auglocal", "man", "resnet18", "imagenet", "gpt4"
+        "auglocal",
+        "man",
+        "resnet18",
+        "imagenet",
+        "gpt4",
     }
     assert names_in("The method reduces memory by 45% in 2024.") == frozenset()
 
@@ -34,6 +38,43 @@ def test_a_name_only_another_source_uses_marks_the_sentence_as_about_that_paper(
     assert not names_of_another_paper("ResNet18 reaches 70%.", "With a ResNet-18 backbone ...", ["ResNet-18"])
     # A name no source uses is left to the judge (it may be the model's abbreviation of the title).
     assert not names_of_another_paper("GTNs speed up search.", cited, [other])
+
+
+def test_a_name_the_cited_source_never_spells_is_unknown():
+    gif = _paper("Expanding Small-Scale Datasets with Guided Imagination")
+    text = f"{gif['title']} {gif['abstract']}"
+    assert unknown_names("GIF uses GPT-4 to imagine new samples.", text) == {"gpt4"}
+    assert unknown_names("The datasets were collected from Reddit.", text) == {"reddit"}
+    # The source's own names in other spellings, initials of its capitalised words, abbreviations of
+    # its words, values with a unit and generic acronyms are not unknown.
+    assert not unknown_names("GIF uses DALL-E2 and SD to imagine samples on a GPU.", text)
+    assert not unknown_names("Guided Imagination (GIF) boosts accuracy by 36.9%, up to 5x.", text)
+    assert not unknown_names("A BiLSTM-CRF tags acts.", "We use a bidirectional LSTM with a CRF layer.")
+    assert not unknown_names("GTNs speed up search.", "Generative Teaching Networks speed up search.")
+
+
+def test_the_entailment_verifier_does_not_accept_a_name_its_source_never_spells():
+    """ "GIF uses GPT-4" shares every other word with the abstract (which names DALL-E2 and Stable
+    Diffusion); it is not supported, decided without asking the judge. Without the rule the judge is asked."""
+    from rag.answer_types import Source
+    from rag.embedding import embedder_for
+    from rag.entailment import EntailmentJudge
+    from rag.sentences import SentenceIndex
+    from rag.verification import EntailmentVerifier
+
+    settings = Settings.load()
+    embedder = embedder_for(settings.index)
+    paper = bundled_papers()[normalize_title("Expanding Small-Scale Datasets with Guided Imagination")]
+    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: the name rule should have decided"))
+    verifier = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
+    [sentence] = verifier.verify(
+        "GIF uses Midjourney to imagine new samples [1].", [Source.from_paper(paper, 1)]
+    ).sentences
+    assert not sentence.supported and sentence.verdict == "not_enough_info" and sentence.citations == []
+    off = settings.verification.model_copy(update={"require_known_names": False})
+    asked = EntailmentVerifier(off, embedder, SentenceIndex(embedder), judge=never_asked)
+    with pytest.raises(pytest.fail.Exception):
+        asked.verify("GIF uses Midjourney to imagine new samples [1].", [Source.from_paper(paper, 1)])
 
 
 @pytest.mark.slow

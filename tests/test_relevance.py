@@ -69,12 +69,18 @@ def test_no_margin_keeps_every_sentence(embedder):
     ("question", "query", "title"),
     [
         # Follow-ups whose own words ("faster", "baselines") match other papers' sentences better.
-        ("How much faster is it than the baselines?", "How much faster is Harmony compared to the baselines?",
-         "Harmony: Overcoming the Hurdles"),
+        (
+            "How much faster is it than the baselines?",
+            "How much faster is Harmony compared to the baselines?",
+            "Harmony: Overcoming the Hurdles",
+        ),
         ("How fast does it run?", "How fast does XNect run?", "XNect: Real-time Multi-Person"),
         # A first question whose words ("top-1 accuracy", "ResNet-18") other abstracts share.
-        ("What top-1 accuracy does the instance-aware binary network reach with a ResNet-18 backbone?", None,
-         "INSTA-BNN"),
+        (
+            "What top-1 accuracy does the instance-aware binary network reach with a ResNet-18 backbone?",
+            None,
+            "INSTA-BNN",
+        ),
     ],
 )
 def test_the_top_retrieved_paper_is_always_in_the_evidence(bundled_index, question, query, title):
@@ -238,3 +244,17 @@ def test_a_comparison_with_what_no_source_names_is_not_answered_but_another_spel
 def test_a_question_for_a_name_is_answered_only_by_a_sentence_naming_something_new(question, answer, answered):
     sentences = [_sentence(answer, 1)]
     assert split_nameless(sentences, question) == ((sentences, []) if answered else ([], sentences))
+
+
+def test_a_sentence_left_out_as_off_the_question_says_why(bundled_index):
+    """Through the whole pipeline: the extractive answer to a question for a dataset names none, so it
+    abstains, and the left-out sentence carries the rule's reason (shown in the chat and the CLI)."""
+    from rag import ask
+
+    answer = ask(
+        "Which dataset was the Deep Interest Network evaluated on?", backend="extractive", index_dir=bundled_index
+    )
+    assert answer.abstained and answer.sentences == [] and answer.off_topic
+    assert {s.left_out for s in answer.off_topic} == {"the question asks for a name, and no sentence gives one"}
+    kept = ask("How much GPU memory does AugLocal save?", backend="extractive", index_dir=bundled_index)
+    assert not kept.abstained and all(s.left_out is None for s in kept.sentences)

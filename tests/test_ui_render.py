@@ -72,9 +72,12 @@ def test_every_sentence_shows_its_verdict_and_the_deciding_evidence():
 def test_supported_sentences_left_out_as_off_the_question_are_listed_apart():
     answer = _answer()
     assert "rag-off-topic" not in answer_html(answer, turn=1)
-    answer.off_topic = [AnswerSentence(text="Cats <purr>.", citations=[2], supported=True, support=0.9)]
+    answer.off_topic = [
+        AnswerSentence(text="Cats <purr>.", citations=[2], supported=True, support=0.9, left_out="a <reason>")
+    ]
     html = answer_html(answer, turn=1)
-    assert "1 supported sentence left out: about another paper, not the question" in html
+    assert "1 supported sentence left out: it does not answer the question" in html
+    assert "(a &lt;reason&gt;)" in html
     assert "Cats &lt;purr&gt;." in html and "<purr>" not in html
     assert "sentence of the draft left out" not in html  # nothing was unsupported
     abstained = _answer(abstained=True)
@@ -119,8 +122,19 @@ def test_stop_keeps_the_partial_answer_marked_unverified():
 def test_only_http_links_are_rendered_in_source_cards():
     from ui.render import safe_link, source_card
 
-    source = _answer().sources[0].model_copy(
-        update={"code_urls": ["javascript:alert(1)", " JAVASCRIPT:alert(2)", "data:text/html,x", "https://github.com/x/y"]}
+    source = (
+        _answer()
+        .sources[0]
+        .model_copy(
+            update={
+                "code_urls": [
+                    "javascript:alert(1)",
+                    " JAVASCRIPT:alert(2)",
+                    "data:text/html,x",
+                    "https://github.com/x/y",
+                ]
+            }
+        )
     )
     card = source_card(source, 0, True)
     assert "javascript:" not in card.lower() and "data:text" not in card

@@ -81,14 +81,19 @@ def removed_html(answer: Answer) -> str:
 
 
 def off_topic_html(answer: Answer) -> str:
-    """Supported sentences left out as off the question (about another paper), collapsed."""
+    """Supported sentences left out as off the question, each with its reason, collapsed."""
     if not answer.off_topic:
         return ""
-    items = "".join(f"<li>{esc(s.text)}</li>" for s in answer.off_topic)
+    items = "".join(
+        f"<li>{esc(s.text)}"
+        + (f' <span class="rag-left-out-reason">({esc(s.left_out)})</span>' if s.left_out else "")
+        + "</li>"
+        for s in answer.off_topic
+    )
     count = len(answer.off_topic)
     return (
         f'<details class="rag-removed rag-off-topic"><summary>{count} supported sentence{"s" if count > 1 else ""} '
-        f"left out: about another paper, not the question</summary><ul>{items}</ul></details>"
+        f"left out: {'they do' if count > 1 else 'it does'} not answer the question</summary><ul>{items}</ul></details>"
     )
 
 
