@@ -5,6 +5,8 @@ A small model answering from several papers sometimes gives one paper's result t
 method and never mentions AugLocal. The LLM judge, shown [2]'s sentence about "our method", accepts it.
 A sentence that names something which another source of the same answer names, but the cited source
 does not, is about that other paper: it is not supported by the cited one (`rag.verification`).
+Nor is a sentence naming what the cited title and abstract never spell at all (`unknown_names`): "GIF
+uses GPT-4 to imagine samples" when the abstract names DALL-E2 and Stable Diffusion.
 """
 
 from __future__ import annotations
@@ -71,9 +73,11 @@ def spelled_in(name: str, words: frozenset[str]) -> bool:
 
 
 def unknown_names(sentence: str, cited_text: str) -> frozenset[str]:
-    """Names of `sentence` (`proper_names`) that `cited_text` never spells (`spelled_in`), in their
-    spelling-insensitive form. A hyphenated name is spelled when each of its parts is ("CNN-BiLSTM" by
-    "a CNN and a BiLSTM"); values with a unit ("5x", "2.7K") and generic acronyms are not names."""
+    """The words of `sentence` that `proper_names` counts as names and `cited_text` never spells, in their
+    spelling-insensitive form. Spelled means: the word (`spelled_in`), the initials of a capitalised run
+    ("DIN"), or an abbreviation (`_abbreviated`: "BiLSTM" for "bidirectional LSTM"); a hyphenated name is
+    spelled when each of its parts is ("CNN-BiLSTM" by "a CNN and a BiLSTM"). Values with a unit ("5x",
+    "2.7K") and generic acronyms are not names."""
     words = words_in(cited_text) | names_and_acronyms(cited_text)
     raw = {w for w in _WORD.findall(sentence) if _CAPITAL_INSIDE.match(w) or _LETTERS_AND_DIGITS.match(w)}
     raw |= set(_CAPITALISED.findall(sentence.strip()))
