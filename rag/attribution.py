@@ -38,7 +38,7 @@ from typing import NamedTuple
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from rag.names import words_in
+from rag.names import name_words, words_in
 from rag.text import NUMBER, number_value
 
 WINDOW = 3  # content words bound to a number on each side
@@ -128,7 +128,6 @@ _NAME_WORD = r"(?=[\w.-]*[A-Z])[A-Za-z0-9][\w.-]*[\w]"  # a word with a capital:
 _NAME_ITEM = rf"{_NAME_WORD}(?:\s{_NAME_WORD}){{0,3}}"
 _NAME_LIST = re.compile(rf"(?<![\w-]){_NAME_ITEM}(?:{_SEPARATOR}{_NAME_ITEM})+(?![\w-])")
 _ITEM_SEPARATOR = re.compile(_SEPARATOR)
-_CLAUSE = re.compile(r"[,;:]|\s(?:and|while|whereas|but)\s", re.IGNORECASE)
 
 
 def respective_pairs(sentence: str) -> list[list[tuple[frozenset[str], frozenset[str]]]]:
@@ -165,15 +164,17 @@ def _mentioned_item(claim: str, value: str, names: list[frozenset[str]]) -> int 
         return None
     clause = next((c for c in _clauses(claim) if c[0] <= where[0] < c[1]), (0, len(claim)))
     spots: list[tuple[int, int, int]] = []  # (outside the clause, distance, item)
-    for index, name in enumerate(names):
-        for word in re.finditer(r"\w[\w-]*", claim):
-            if words_in(word.group(0)) & name:
+    for word in re.finditer(r"\w[\w-]*", claim):
+        keys = words_in(word.group(0))
+        for index, name in enumerate(names):
+            if keys & name:
                 spots.append((not clause[0] <= word.start() < clause[1], abs(word.start() - where[0]), index))
     return min(spots)[2] if spots else None
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
-    cuts = [0, *(m.start() for m in _CLAUSE.finditer(text)), len(text)]
+    """(start, end) of each clause of `text`, cut where `bound_words` cuts."""
+    cuts = [0, *(m.start() for m in _CLAUSE_END.finditer(text)), len(text)]
     return list(itertools.pairwise(cuts))
 
 
@@ -184,7 +185,7 @@ def misassigned_respectively(claim: str, abstract: list[str]) -> Misattribution 
         for pairing in respective_pairs(sentence):
             names = [name for _, name in pairing]
             for owner, (values, _) in enumerate(pairing):
-                for value in values & frozenset(bound_words(claim)):
+                for value in [v for v in bound_words(claim) if v in values]:  # in the claim's order
                     said = _mentioned_item(claim, value, names)
                     if said is not None and said != owner:
                         return Misattribution(value, ", ".join(sorted(pairing[said][0])), sentence)
@@ -198,9 +199,8 @@ def misattributed_number(claim: str, abstract: list[str], title: str = "") -> Mi
     Evidence for the claimed value may stand anywhere in the claim (a paraphrase moves "On ImageNet, ..."
     to the front); evidence for another value must be bound to the claimed number in the claim itself.
     The words of the paper's `title` count for neither: they name the subject of all its numbers.
-    Values an abstract sentence pairs with names "respectively" are checked by `misassigned_respectively`."""
-    if swap := misassigned_respectively(claim, abstract):
-        return swap
+    Values an abstract sentence pairs with names "respectively" are left to `misassigned_respectively`
+    (the verifiers ask it first: it also decides near copies, which this never sees)."""
     subject = _words(title)
     anywhere = _words(claim) - subject
     claimed = bound_words(claim)
@@ -244,14 +244,8 @@ def _named_for_another(
 
 
 def _name_stems(sentence: str) -> frozenset[str]:
-    """Stems of the sentence's name-like words: a capital after the first letter or a digit ("EuroSAT",
-    "So2Sat"), or capitalised after the first word."""
-    stems = set()
-    for match in _TOKEN.finditer(sentence):
-        word = match.group("word")
-        if word and (re.match(r".+[A-Z]", word) or re.search(r"\d", word) or (word[0].isupper() and match.start())):
-            stems.add(_stem(word))
-    return frozenset(stems)
+    """Stems of the sentence's names (`rag.names.name_words`: "EuroSAT", "So2Sat"), as `bound_words` has them."""
+    return frozenset(_stem(word) for word in name_words(sentence))
 
 
 __all__ = [

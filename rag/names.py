@@ -27,15 +27,19 @@ def _key(word: str) -> str:
     return key[:-1] if len(key) > 3 and key.endswith("s") else key
 
 
+def _marked_words(text: str) -> set[str]:
+    """The words of `text`, as written, that look like names whatever their place: a capital after the
+    first letter or letters joined to digits."""
+    return {
+        word
+        for word in _WORD.findall(text)
+        if len(word) > 1 and not word.isdigit() and (_CAPITAL_INSIDE.match(word) or _LETTERS_AND_DIGITS.match(word))
+    }
+
+
 def names_in(text: str) -> frozenset[str]:
     """The name-like words of `text`, in their spelling-insensitive form."""
-    names = set()
-    for word in _WORD.findall(text):
-        if len(word) < 2 or word.isdigit():
-            continue
-        if _CAPITAL_INSIDE.match(word) or _LETTERS_AND_DIGITS.match(word):
-            names.add(_key(word))
-    return frozenset(names)
+    return frozenset(_key(word) for word in _marked_words(text))
 
 
 @functools.lru_cache(maxsize=256)  # the same few abstracts are looked up for every sentence of an answer
@@ -51,11 +55,15 @@ _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w-]*")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+")
 
 
+def name_words(text: str) -> frozenset[str]:
+    """The words of `text`, as written, that `proper_names` counts: name-like words (`names_in`) and
+    capitalised words after the first ("trained with Adam in PyTorch")."""
+    return frozenset(_marked_words(text) | set(_CAPITALISED.findall(text.strip())))
+
+
 def proper_names(text: str) -> frozenset[str]:
-    """`names_in` plus capitalised words after the first ("trained with Adam in PyTorch"), in the
-    spelling-insensitive form, without `GENERIC_ACRONYMS`."""
-    capitalised = {_key(word) for word in _CAPITALISED.findall(text.strip())}
-    return (names_in(text) | capitalised) - GENERIC_ACRONYMS
+    """`name_words` in the spelling-insensitive form, without `GENERIC_ACRONYMS`."""
+    return frozenset(_key(word) for word in name_words(text)) - GENERIC_ACRONYMS
 
 
 def names_and_acronyms(text: str) -> frozenset[str]:
@@ -73,16 +81,14 @@ def spelled_in(name: str, words: frozenset[str]) -> bool:
 
 
 def unknown_names(sentence: str, cited_text: str) -> frozenset[str]:
-    """The words of `sentence` that `proper_names` counts as names and `cited_text` never spells, in their
-    spelling-insensitive form. Spelled means: the word (`spelled_in`), the initials of a capitalised run
-    ("DIN"), or an abbreviation (`_abbreviated`: "BiLSTM" for "bidirectional LSTM"); a hyphenated name is
-    spelled when each of its parts is ("CNN-BiLSTM" by "a CNN and a BiLSTM"). Values with a unit ("5x",
-    "2.7K") and generic acronyms are not names."""
-    words = words_in(cited_text) | names_and_acronyms(cited_text)
-    raw = {w for w in _WORD.findall(sentence) if _CAPITAL_INSIDE.match(w) or _LETTERS_AND_DIGITS.match(w)}
-    raw |= set(_CAPITALISED.findall(sentence.strip()))
+    """The names of `sentence` (`name_words`) that `cited_text` never spells, in their spelling-insensitive
+    form. Spelled means: the word (`spelled_in`), the initials of a capitalised run ("DIN"), or an
+    abbreviation (`_abbreviated`: "BiLSTM" for "bidirectional LSTM"); a hyphenated name is spelled when
+    each of its parts is ("CNN-BiLSTM" by "a CNN and a BiLSTM"). Values with a unit ("5x", "2.7K") and
+    generic acronyms are not names."""
+    words = names_and_acronyms(cited_text)
     unknown = set()
-    for word in raw:
+    for word in name_words(sentence):
         name = _key(word)
         if len(name) < 2 or word[0].isdigit() or name in GENERIC_ACRONYMS or spelled_in(name, words):
             continue

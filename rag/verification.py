@@ -209,7 +209,10 @@ class EmbeddingVerifier(Verifier):
             return False
         if not (numbers and self.settings.number_binding):
             return True
-        return misattributed_number(sentence, self._abstract_sentences(source), source.title) is None
+        abstract = self._abstract_sentences(source)
+        return not (
+            misassigned_respectively(sentence, abstract) or misattributed_number(sentence, abstract, source.title)
+        )
 
     def _verify_sentence(
         self,
