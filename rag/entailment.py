@@ -5,10 +5,13 @@ step, no parsing of free text). The instructions sit in a fixed system prompt, s
 server with a prompt cache (llama.cpp) prefills them once; only the evidence and the claim are new per
 check. `supported` is decided by a probability threshold (`verification.entailment_threshold`), tuned on
 the tuning split of `evals/verification/claims.jsonl` (`python -m evals.verifier_eval --split tune`).
+When that probability is unsure (`verification.second_opinion`), a yes/no question with its own prompt
+is asked too, and the geometric mean of the two decides (`Judgment.with_second_opinion`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -41,6 +44,15 @@ class Judgment:
             return "supported"
         return "contradicted" if self.contradicted > self.not_enough_info else "not_enough_info"
 
+    def with_second_opinion(self, yes: float) -> Judgment:
+        """This judgment with P(supported) replaced by the geometric mean of it and a second question's
+        P("yes") (`EntailmentJudge.second_opinion`): both must lean to supported for the mean to. The
+        other two keep their ratio, so an unsupported verdict stays the one the three-way question gave."""
+        supported = math.sqrt(self.supported * yes)
+        rest = self.contradicted + self.not_enough_info
+        scale = (1 - supported) / rest if rest > 0 else 0.0
+        return Judgment(supported, self.contradicted * scale, self.not_enough_info * scale)
+
 
 def judgment_from_tokens(probabilities: dict[str, float]) -> Judgment:
     """Sum the probability of first tokens by the verdict they begin, then normalise."""
@@ -56,10 +68,18 @@ def judgment_from_tokens(probabilities: dict[str, float]) -> Judgment:
     return Judgment(mass["supported"] / total, mass["contradicted"] / total, mass["not_enough_info"] / total)
 
 
-def entailment_messages(claim: str, title: str, evidence: list[str]) -> list[dict[str, str]]:
+def yes_probability(probabilities: dict[str, float]) -> float:
+    """P("yes") among first tokens that begin "yes" or "no" (0 if the reply began with neither)."""
+    yes = sum(p for token, p in probabilities.items() if token.startswith("y"))
+    no = sum(p for token, p in probabilities.items() if token.startswith("n"))
+    return yes / (yes + no) if yes + no > 0 else 0.0
+
+
+def entailment_messages(claim: str, title: str, evidence: list[str], prompt: str = "entail") -> list[dict[str, str]]:
+    """The judge's chat: `prompt`'s system text (`{prompt}_system`) and the evidence and claim (`{prompt}`)."""
     lines = "\n".join(f"- {as_data(s)}" for s in evidence)
-    user = render("entail", title=as_data(title), evidence=lines, claim=as_data(claim))
-    return [{"role": "system", "content": load_prompt("entail_system")}, {"role": "user", "content": user}]
+    user = render(prompt, title=as_data(title), evidence=lines, claim=as_data(claim))
+    return [{"role": "system", "content": load_prompt(f"{prompt}_system")}, {"role": "user", "content": user}]
 
 
 class EntailmentJudge:
@@ -82,5 +102,12 @@ class EntailmentJudge:
         self.calls += 1
         return judgment_from_tokens(self.client.first_token_choices(entailment_messages(claim, title, evidence)))
 
+    def second_opinion(self, claim: str, title: str, evidence: list[str]) -> float:
+        """P("yes") to another question about the same evidence and claim ("Does the evidence state the
+        claim?", prompts `entail_second*`), asked when the three-way verdict is unsure."""
+        self.calls += 1
+        messages = entailment_messages(claim, title, evidence, prompt="entail_second")
+        return yes_probability(self.client.first_token_choices(messages))
 
-__all__ = ["EntailmentJudge", "Judgment", "Verdict", "entailment_messages", "judgment_from_tokens"]
+
+__all__ = ["EntailmentJudge", "Judgment", "Verdict", "entailment_messages", "judgment_from_tokens", "yes_probability"]

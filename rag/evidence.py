@@ -16,7 +16,8 @@ import tiktoken
 from rag.answer_types import Source
 from rag.budget import cap_tokens
 from rag.instructions import looks_like_instruction  # re-exported: sentences addressed to a model, never evidence
-from rag.intent import asks_for_a_finding, intent_adjustment, question_intent
+from rag.intent import asks_for_a_finding, asks_for_a_name, intent_adjustment, question_intent
+from rag.names import names_and_acronyms
 from rag.paper import Paper
 from rag.retrieve import SearchHit
 from rag.sentences import SentenceIndex
@@ -57,12 +58,15 @@ def select_evidence(
     is always among them.
 
     Sentences are ranked by similarity to the question adjusted for what `question` asks for
-    (`rag.intent`). `rerank_first`, when given, is another reader's similarity (`rag.rerank`) for the first
-    hit's sentences: it decides which of that paper's sentences fill its places, while MiniLM's scores keep
-    deciding how many places each paper gets. A source keeps both: `evidence_scores` (MiniLM similarity of
-    the sentences shown, for the abstention gate) and `evidence_relevance` (the ranking score of their places)."""
+    (`rag.intent`; for a question asking for a name, only the first hit's sentences that name something
+    gain: other papers' names are not what the question asks about). `rerank_first`, when given, is
+    another reader's similarity (`rag.rerank`) for the first hit's sentences: it decides which of that
+    paper's sentences fill its places, while MiniLM's scores keep deciding how many places each paper gets.
+    A source keeps both: `evidence_scores` (MiniLM similarity of the sentences shown, for the abstention
+    gate) and `evidence_relevance` (the ranking score of their places)."""
     budget = settings.token_budget
     intent, finding = question_intent(question), asks_for_a_finding(question)
+    asked_names = names_and_acronyms(question) if asks_for_a_name(question) else None
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
     candidates: list[tuple[float, float, int, int]] = []  # (relevance, similarity, paper pos., sentence pos.)
@@ -71,8 +75,13 @@ def select_evidence(
         if not sentences:
             continue
         similarity = vectors @ question_vector
+        # A name is sought in the paper asked about: another paper's named sentences must not climb.
+        names = asked_names if position == 0 else None
         adjustment = np.array(
-            [intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty, finding) for s in sentences]
+            [
+                intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty, finding, names)
+                for s in sentences
+            ]
         )
         relevance = similarity + adjustment
         places = _best_usable(relevance, sentences)[: settings.max_sentences_per_paper]

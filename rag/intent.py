@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from rag.names import proper_names
 from rag.text import numbers_in
 
 Intent = Literal["how", "why", "quantity", "other"]
@@ -83,13 +84,24 @@ def question_intent(question: str) -> Intent:
     return "other"
 
 
-def intent_adjustment(sentence: str, intent: Intent, bonus: float, penalty: float, finding: bool = False) -> float:
-    """What to add to a sentence's similarity score for a question of `intent` (`finding`: an "other"
-    question that asks what came out best, `asks_for_a_finding`)."""
+def intent_adjustment(
+    sentence: str,
+    intent: Intent,
+    bonus: float,
+    penalty: float,
+    finding: bool = False,
+    asked_names: frozenset[str] | None = None,
+) -> float:
+    """What to add to a sentence's similarity score for a question of `intent`. For an "other" question:
+    `finding` if it asks what came out best (`asks_for_a_finding`), and `asked_names` if it asks for a name
+    (`asks_for_a_name`): the question's words and initials (`rag.names.names_and_acronyms`), so that a
+    sentence naming something else ("We implement the techniques using Z3") gets the bonus."""
     if intent == "quantity":
         return bonus if numbers_in(sentence) else 0.0
-    if intent == "other":
-        return bonus if finding and _FINDING.search(sentence) else 0.0
+    if intent == "other":  # a bonus for each thing asked for that the sentence gives
+        gives_finding = finding and bool(_FINDING.search(sentence))
+        gives_name = asked_names is not None and bool(proper_names(sentence) - asked_names)
+        return bonus * (gives_finding + gives_name)
     cue = _MECHANISM if intent == "how" else _CAUSE
     return (bonus if cue.search(sentence) else 0.0) - (penalty if _PROBLEM.search(sentence) else 0.0)
 
@@ -119,7 +131,8 @@ def asks_for_a_number(*questions: str) -> bool:
 _ASKS_NAME = re.compile(
     r"\b(which|what)\s+((?!of\b)[\w-]+\s+){0,3}?(datasets?|benchmarks?|backbones?|optimi[sz]ers?|"
     r"(programming\s+)?languages?|librar(y|ies)|toolkits?|baselines?|hardware|gpus?|accelerators?|venues?|"
-    r"conferences?|journals?|encoders?|pre-?trained\s+models?|language\s+models?)\b",
+    r"conferences?|journals?|encoders?|pre-?trained\s+models?|language\s+models?|solvers?|tools?|toolkits?|"
+    r"simulators?|compilers?|software|(software\s+)?platforms?)\b",
     re.IGNORECASE,
 )
 

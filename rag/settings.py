@@ -191,6 +191,11 @@ class VerificationSettings(_Section):
     entailment_threshold: float = Field(
         0.6, ge=0.0, le=1.0, description="entailment verifier: judge probability of 'supported' needed"
     )
+    second_opinion: tuple[float, float] | None = Field(
+        (0.5, 0.75),
+        description="entailment verifier: when the judge's P(supported) is in [low, high), a yes/no question "
+        "is asked too and the geometric mean of the two must reach entailment_threshold; [0, 0]: never",
+    )
     entailment_floor: float = Field(
         0.3, ge=-1.0, le=1.0, description="entailment verifier: below this cosine a source is not asked (no info)"
     )
@@ -264,6 +269,13 @@ class VerificationSettings(_Section):
         le=1.0,
         description="LLM backends: abstain when P(sources state the answer) is below this; default: calibration",
     )
+
+    @field_validator("second_opinion")
+    @classmethod
+    def _second_opinion_band(cls, band: tuple[float, float] | None) -> tuple[float, float] | None:
+        if band is not None and not 0.0 <= band[0] <= band[1] <= 1.0:
+            raise ValueError("second_opinion is a band [low, high) with 0 <= low <= high <= 1")
+        return band
 
 
 class LLMSettings(_Section):

@@ -12,9 +12,7 @@ _ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|re
 # at most this), so only text that bypassed ingest (a hand-made Paper, an LLM reply) can ever reach it.
 MAX_TEXT_CHARS = 1_000_000
 # Not inside a word ("VGG16"), but after a multiplication sign ("compress by x63.6").
-NUMBER = re.compile(
-    r"(?:(?<![\w.])|(?<=(?<![\w.])[x×]))(\d+(?:[.,]\d+)*)(?:\s*(%|x|×|times|-fold))?", re.IGNORECASE
-)
+NUMBER = re.compile(r"(?:(?<![\w.])|(?<=(?<![\w.])[x×]))(\d+(?:[.,]\d+)*)(?:\s*(%|x|×|times|-fold))?", re.IGNORECASE)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -36,6 +34,33 @@ def numbers_in(text: str) -> set[str]:
         if (value := number_value(match.group(1))) is not None:
             values.add(value)
     return values
+
+
+# Counts spelled as words ("four case studies"). "one" is left out: it is mostly a pronoun ("one of").
+_COUNT_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+_COUNT = re.compile(
+    r"(?<![\w-])(?:(the|these|those|its|their|our|both|of|all)\s+)?(" + "|".join(_COUNT_WORDS) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def counts_in(text: str, referring: bool = True) -> set[str]:
+    """Counts spelled as words, as digits ("four" -> "4"). Without `referring`, a count after "the",
+    "these", "both", "of", ... is left out: "the two methods" refers back to what was counted, it does
+    not state a count a source must give."""
+    return {
+        str(_COUNT_WORDS.index(m.group(2).lower()) + 2) for m in _COUNT.finditer(text) if referring or not m.group(1)
+    }
+
+
+def values_in(text: str) -> set[str]:
+    """Every value `text` mentions: its numbers and its spelled counts (what a source can be checked for)."""
+    return numbers_in(text) | counts_in(text)
+
+
+def stated_values(text: str) -> set[str]:
+    """The values `text` states: its numbers and its spelled counts, except counts that refer back."""
+    return numbers_in(text) | counts_in(text, referring=False)
 
 
 def number_value(digits: str) -> str | None:

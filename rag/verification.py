@@ -9,8 +9,8 @@ uncited, with its verdict (`contradicted` / `not_enough_info`).
   and the abstract sentence closest to the sentence state it (`rag.entailment`), after cheap embedding
   and number filters.
 - `embedding` (default for `extractive`, whose sentences are copied from the evidence): the best-matching
-  abstract sentence is close (embedding cosine) and every number of the sentence appears in the source,
-  bound to the same words (`rag.attribution`).
+  abstract sentence is close (embedding cosine) and every number or spelled count of the sentence
+  appears in the source, numbers bound to the same words (`rag.attribution`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from rag.paper import Paper
 from rag.registry import Registry
 from rag.sentences import SentenceIndex
 from rag.settings import VerificationSettings
-from rag.text import numbers_in, split_sentences
+from rag.text import split_sentences, stated_values, values_in
 
 # [1] [1, 2] [1][2] [1-3] (1) (1, 2) [Source 1]
 _MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\]|\((\d+(?:\s*[,;]\s*\d+)*)\)", re.IGNORECASE)
@@ -180,7 +180,7 @@ VERIFIERS: Registry[type[Verifier]] = Registry("verifier")
 @VERIFIERS.register("embedding", "a cited abstract sentence with cosine >= support_threshold and every number")
 class EmbeddingVerifier(Verifier):
     """Support = best cosine between the sentence and any sentence of the cited abstract, 0 if a number
-    of the sentence is missing from the source. A citation must reach `support_threshold` and be within
+    or spelled count of the sentence is missing from the source. A citation must reach `support_threshold` and be within
     `best_source_margin` of the best source: a sentence copied from [1] but cited to a merely related [2]
     is re-attached to [1]. A number the source gives for something else also makes support 0
     (`rag.attribution`). It measures similarity, not meaning: a sentence that negates its source can pass."""
@@ -194,7 +194,7 @@ class EmbeddingVerifier(Verifier):
         gives it for something else (`rag.attribution`, with `number_binding`)."""
         support = np.zeros((len(parsed), len(sources)), dtype=np.float32)
         for j, source in enumerate(sources):
-            source_numbers = numbers_in(source.text)
+            source_numbers = values_in(source.text)
             if similarities[j].shape[1] == 0:
                 continue
             best = similarities[j].max(axis=1)
@@ -203,8 +203,9 @@ class EmbeddingVerifier(Verifier):
         return support
 
     def _numbers_hold(self, sentence: str, source: Source, source_numbers: set[str]) -> bool:
-        """Every number of `sentence` is in the source and, with `number_binding`, bound to the same words."""
-        numbers = numbers_in(sentence)
+        """Every number and spelled count of `sentence` is in the source and, with `number_binding`, every
+        number is bound to the same words."""
+        numbers = stated_values(sentence)
         if not numbers <= source_numbers:
             return False
         if not (numbers and self.settings.number_binding):
@@ -256,6 +257,7 @@ class Check:
     evidence: str | None  # the abstract sentence closest to the answer sentence
     judged: bool  # whether the LLM judge was asked
     out_of_time: bool = False  # the answer's time limit passed before the judge could answer
+    second_opinion: bool = False  # whether the judge was asked the yes/no question too (a second call)
 
 
 @dataclass
@@ -275,18 +277,22 @@ _SEVERITY = {"contradicted": 0, "not_enough_info": 1, "supported": 2}
 class EntailmentVerifier(Verifier):
     """Every sentence gets a verdict (supported / contradicted / not_enough_info) from the LLM judge,
     asked about the cited source's evidence sentences and the abstract sentence closest to it (`_shown`;
-    asking again about the whole abstract when undecided was tried on the tuning split and did not help). Cheap filters
-    decide without the judge: a number of the sentence missing from the source (contradicted when the
-    closest abstract sentence states numbers, else not_enough_info), a name that another source of the
+    asking again about the whole abstract when undecided was tried on the tuning split and did not help).
+    Cheap filters decide without the judge: a number or spelled count ("four case studies") of the
+    sentence missing from the source (contradicted when the closest abstract sentence states values,
+    else not_enough_info), a name that another source of the
     answer uses but this one does not, or that the source never spells (not_enough_info, `rag.names`;
     the latter with `require_known_names`), a sentence that copies an abstract
     sentence word for word (supported, `rag.copying`), a number the abstract gives for something else
     (contradicted, `rag.attribution`; a copy is exempt, unless the abstract pairs the number
     "respectively" with another name than the sentence's), or no abstract sentence with cosine
-    >= `entailment_floor` (not_enough_info). A citation survives only if its source is judged to support
-    the sentence; a sentence none of its citations supports is re-attached to the most similar other
-    source that the judge says supports it, else kept and marked with its worst verdict. At most
-    `max_checks` judge calls per answer; sentences beyond that are not supported (not_enough_info)."""
+    >= `entailment_floor` (not_enough_info). When the judge is unsure (P(supported) within
+    `second_opinion`), it is asked a yes/no question too and the geometric mean of the two decides
+    (`rag.entailment.Judgment.with_second_opinion`; that call counts against `max_checks`). A citation
+    survives only if its source is judged to support the sentence; a sentence none of its citations
+    supports is re-attached to the most similar other source that the judge says supports it, else kept
+    and marked with its worst verdict. At most `max_checks` judge calls per answer; sentences beyond that
+    are not supported (not_enough_info)."""
 
     name = "entailment"
     needs_judge = True
@@ -300,8 +306,8 @@ class EntailmentVerifier(Verifier):
             return Check("not_enough_info", 0.0, closest, False)  # it names another source's method
         if self.settings.require_known_names and unknown_names(sentence, source.text):
             return Check("not_enough_info", 0.0, closest, False)  # it names what the source never mentions
-        if not numbers_in(sentence) <= numbers_in(source.text):
-            states_numbers = bool(numbers_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
+        if not stated_values(sentence) <= values_in(source.text):  # "four case studies" where it says three
+            states_numbers = bool(values_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
             return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
         if self.settings.number_binding and (swap := misassigned_respectively(sentence, abstract)):
             return Check("contradicted", 0.0, swap.sentence, False)  # "respectively" gives it to another name
@@ -317,7 +323,16 @@ class EntailmentVerifier(Verifier):
             judgment = self.judge.judge(sentence, source.title, shown)
         except TimeLimitExceeded:  # unchecked is not supported: the sentence is left out, and the user told why
             return Check("not_enough_info", 0.0, closest, False, out_of_time=True)
-        return Check(judgment.verdict(self.settings.entailment_threshold), round(judgment.supported, 4), closest, True)
+        second = False
+        low, high = self.settings.second_opinion or (0.0, 0.0)
+        if low <= judgment.supported < high:  # unsure: ask the yes/no question too
+            try:
+                judgment = judgment.with_second_opinion(self.judge.second_opinion(sentence, source.title, shown))
+                second = True
+            except TimeLimitExceeded:  # the first judgment stands (the next check finds the time up at once)
+                pass
+        verdict = judgment.verdict(self.settings.entailment_threshold)
+        return Check(verdict, round(judgment.supported, 4), closest, True, second_opinion=second)
 
     def _shown(self, source: Source, abstract: list[str], similarity: np.ndarray) -> list[str]:
         """The sentences the judge reads. For an answer's source, its evidence sentences (what the
@@ -349,7 +364,7 @@ class EntailmentVerifier(Verifier):
         if budget.out_of_time:
             return Check("not_enough_info", 0.0, None, False, out_of_time=True)
         check = self._check(sentence, source, similarity, [s for s in sources if s is not source])
-        budget.calls_left -= check.judged
+        budget.calls_left -= check.judged + check.second_opinion
         budget.out_of_time = check.out_of_time
         return check
 

@@ -18,7 +18,7 @@ from rag.entailment import EntailmentJudge
 from rag.paper import Paper, normalize_title
 from rag.sentences import SentenceIndex
 from rag.settings import Settings
-from rag.text import split_sentences
+from rag.text import counts_in, split_sentences, stated_values, values_in
 from rag.verification import EmbeddingVerifier, EntailmentVerifier
 
 TTM = (
@@ -175,3 +175,34 @@ def test_the_verifiers_reject_the_swap_the_old_checks_accepted():
     entailment = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
     [checked] = entailment.verify(swapped, [_source(TTM)]).sentences
     assert checked.verdict == "contradicted" and "14X cut in learnable parameters" in (checked.evidence or "")
+
+
+FREQBACK = "Revisiting Backdoor Attacks on Time Series Classification in the Frequency Domain"
+
+
+def test_spelled_counts_are_values_and_counts_that_refer_back_are_not_stated():
+    assert counts_in("across five models and eight datasets") == {"5", "8"}
+    assert stated_values("The two methods agree; both of the three baselines fail.") == set()
+    assert values_in("The two methods agree.") == {"2"}
+    assert stated_values("It wins four of 6 tasks; someone said one thing.") == {"4", "6"}
+    assert counts_in("a twelve-layer model, seventeen, eighteen") == set()  # part of a word, or not counted
+
+
+def test_a_spelled_count_the_source_does_not_give_is_contradicted_without_the_judge():
+    """ "twelve datasets" where the abstract says eight: every digit of the claim is in the abstract (none),
+    so the number filter let it through to the judge. Both verifiers now reject it; the true counts,
+    spelled or in digits, still pass."""
+    settings = Settings.load()
+    embedder = embedder_for(settings.index)
+    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: the filter should have decided"))
+    entailment = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
+    wrong = "FreqBack exhibits substantial performance across five models and twelve datasets [1]."
+    [checked] = entailment.verify(wrong, [_source(FREQBACK)]).sentences
+    assert checked.verdict == "contradicted" and "eight datasets" in (checked.evidence or "")
+    embedding = EmbeddingVerifier(settings.verification, embedder, SentenceIndex(embedder))
+    assert not embedding.verify(wrong, [_source(FREQBACK)]).sentences[0].supported
+    right = wrong.replace("twelve", "eight")
+    [kept] = entailment.verify(right, [_source(FREQBACK)]).sentences
+    assert kept.supported and kept.citations == [1]  # a copy: decided without the judge
+    for counts in (right, right.replace("five", "5").replace("eight", "8")):
+        assert embedding.verify(counts, [_source(FREQBACK)]).sentences[0].supported

@@ -21,15 +21,17 @@ from rag import verify
 from rag.answer_types import AnswerSentence, Source
 from rag.answerability import judge_messages
 from rag.embedding import embedder_for
-from rag.entailment import judgment_from_tokens
+from rag.entailment import EntailmentJudge as RagEntailmentJudge
+from rag.entailment import judgment_from_tokens, yes_probability
 from rag.errors import InputError
 from rag.generate import llm_messages, make_generator
-from rag.intent import asks_for_a_finding, intent_adjustment, question_intent
+from rag.intent import asks_for_a_finding, asks_for_a_name, intent_adjustment, question_intent
 from rag.judges import make_verifier
 from rag.llm.client import LLMClient
 from rag.llm.model_files import MODEL_NAME
+from rag.names import names_and_acronyms
 from rag.paper import normalize_title
-from rag.pipeline import RELATED_ABSTENTION_TEXT, ask
+from rag.pipeline import RELATED_ABSTENTION_TEXT, Pipeline, ask
 from rag.sentences import SentenceIndex
 from rag.settings import Settings
 from rag.verification import EmbeddingVerifier, EntailmentVerifier
@@ -139,7 +141,10 @@ def test_rag_verify_cli_with_indexed_papers_and_abstract_files(bundled_index, lo
     title = CLAIMS["vc-074"]["paper_title"]
     run = subprocess.run(
         [sys.executable, "-m", "rag.cli", "verify", cited("vc-074"), "--paper", title, "--backend", "local", "--json"],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr
     [sentence] = json.loads(run.stdout)
@@ -151,7 +156,10 @@ def test_rag_verify_cli_with_indexed_papers_and_abstract_files(bundled_index, lo
     assert run.returncode == 0 and "supported" in run.stdout, run.stderr
     run = subprocess.run(
         [sys.executable, "-m", "rag.cli", "verify", "x [1].", "--paper", "No Such Paper About Sourdough"],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert run.returncode == 2 and "no indexed paper" in run.stderr and "Traceback" not in run.stderr
 
@@ -239,3 +247,60 @@ def test_intent_cues_for_findings_and_background():
     background = "This improves upon recent work such as early-exiting framework and DNN partitioning."
     assert intent_adjustment(method, "how", 0.08, 0.08) > 0 > intent_adjustment(background, "how", 0.08, 0.08)
     assert intent_adjustment("The key idea is to approximate the network as a linear one.", "how", 0.08, 0.08) > 0
+
+
+def test_a_question_asking_for_a_name_favours_sentences_that_name_something_else():
+    question = "What solver is the SMT verification framework implemented with?"
+    assert question_intent(question) == "other" and asks_for_a_name(question)
+    asked = names_and_acronyms(question)
+    named = "We implement the techniques using Z3 and evaluate them on state-of-the-art networks."
+    unnamed = "We develop an automated verification framework for feed-forward networks based on SMT."
+    assert intent_adjustment(named, "other", 0.08, 0.08, asked_names=asked) == 0.08
+    assert intent_adjustment(unnamed, "other", 0.08, 0.08, asked_names=asked) == 0  # SMT is the question's
+    assert intent_adjustment(named, "other", 0.08, 0.08) == 0  # only when the question asks for a name
+    both = "Experiments on WikiText2 show that MG-PTQ outperforms GPTQ."
+    asked = names_and_acronyms("Which method does MG-PTQ outperform, and on which datasets?")
+    assert intent_adjustment(both, "other", 0.08, 0.08, finding=True, asked_names=asked) == pytest.approx(0.16)
+
+
+def test_a_second_opinion_must_agree_for_an_unsure_verdict_to_become_supported():
+    unsure = judgment_from_tokens({"supported": 0.55, "contradicted": 0.3, "unstated": 0.15})
+    assert unsure.verdict(0.6) == "contradicted"
+    agreed = unsure.with_second_opinion(0.9)
+    assert agreed.verdict(0.6) == "supported" and agreed.supported == pytest.approx((0.55 * 0.9) ** 0.5)
+    doubted = judgment_from_tokens({"supported": 0.75, "unstated": 0.25}).with_second_opinion(0.3)
+    assert doubted.verdict(0.6) == "not_enough_info"  # the three-way question's runner-up stays
+    assert round(doubted.supported + doubted.contradicted + doubted.not_enough_info, 6) == 1.0
+    assert yes_probability({"yes": 0.6, "no": 0.2, "maybe": 0.2}) == pytest.approx(0.75)
+    assert yes_probability({"the": 1.0}) == 0.0
+    with pytest.raises(ValueError, match="second_opinion"):
+        Settings.load(overrides={"verification.second_opinion": [0.9, 0.4]})
+
+
+@pytest.mark.slow
+def test_the_second_question_tells_a_stated_claim_from_a_reversed_one(local_model_url):
+    """The yes/no question, asked of the real model: a paraphrase the abstract states gets "yes", the same
+    claim with its direction reversed gets "no"."""
+    judge = RagEntailmentJudge(LLMClient(base_url=local_model_url + "/v1", model=MODEL_NAME))
+    evidence = ["Experiments show that HarDNet is twice as fast as DenseNet."]
+    stated = judge.second_opinion("HarDNet runs twice as fast as DenseNet.", "HarDNet", evidence)
+    reversed_ = judge.second_opinion("DenseNet runs twice as fast as HarDNet.", "HarDNet", evidence)
+    assert stated > 0.6 > reversed_
+
+
+def test_the_sentence_naming_the_asked_for_tool_becomes_evidence(bundled_index):
+    """ "What solver ...": the abstract names Z3 in a sentence that shares few words with the question.
+    It is shown to the generator only because it names something; the other papers' sentences gain no
+    bonus (a dataset question about DIN, whose abstract names none, still abstains: test_relevance)."""
+    question = (
+        "What solver is the SMT-based framework for verifying the safety of image classification decisions "
+        "implemented with?"
+    )
+    pipeline = Pipeline(Settings.load(overrides={"generation.backend": "local", "index.dir": str(bundled_index)}))
+    evidence = pipeline.gather_evidence(question, question)
+    shown = " ".join(s for source in evidence.answer_sources for s in source.evidence)
+    assert "Z3" in shown
+    plain = pipeline.settings.evidence.model_copy(update={"intent_bonus": 0.0})
+    pipeline.settings = pipeline.settings.model_copy(update={"evidence": plain})
+    evidence = pipeline.gather_evidence(question, question)
+    assert "Z3" not in " ".join(s for source in evidence.answer_sources for s in source.evidence)
