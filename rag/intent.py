@@ -131,7 +131,7 @@ def asks_for_a_number(*questions: str) -> bool:
 _ASKS_NAME = re.compile(
     r"\b(which|what)\s+((?!of\b)[\w-]+\s+){0,3}?(datasets?|benchmarks?|backbones?|optimi[sz]ers?|"
     r"(programming\s+)?languages?|librar(y|ies)|toolkits?|baselines?|hardware|gpus?|accelerators?|venues?|"
-    r"conferences?|journals?|encoders?|pre-?trained\s+models?|language\s+models?|solvers?|tools?|toolkits?|"
+    r"conferences?|journals?|encoders?|pre-?trained\s+models?|language\s+models?|solvers?|tools?|"
     r"simulators?|compilers?|software|(software\s+)?platforms?)\b",
     re.IGNORECASE,
 )

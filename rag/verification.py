@@ -180,9 +180,9 @@ VERIFIERS: Registry[type[Verifier]] = Registry("verifier")
 @VERIFIERS.register("embedding", "a cited abstract sentence with cosine >= support_threshold and every number")
 class EmbeddingVerifier(Verifier):
     """Support = best cosine between the sentence and any sentence of the cited abstract, 0 if a number
-    or spelled count of the sentence is missing from the source. A citation must reach `support_threshold` and be within
-    `best_source_margin` of the best source: a sentence copied from [1] but cited to a merely related [2]
-    is re-attached to [1]. A number the source gives for something else also makes support 0
+    or spelled count of the sentence is missing from the source. A citation must reach `support_threshold`
+    and be within `best_source_margin` of the best source: a sentence copied from [1] but cited to a merely
+    related [2] is re-attached to [1]. A number the source gives for something else also makes support 0
     (`rag.attribution`). It measures similarity, not meaning: a sentence that negates its source can pass."""
 
     name = "embedding"
@@ -307,8 +307,8 @@ class EntailmentVerifier(Verifier):
         if self.settings.require_known_names and unknown_names(sentence, source.text):
             return Check("not_enough_info", 0.0, closest, False)  # it names what the source never mentions
         if not stated_values(sentence) <= values_in(source.text):  # "four case studies" where it says three
-            states_numbers = bool(values_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
-            return Check("contradicted" if states_numbers else "not_enough_info", 0.0, closest, False)
+            states_values = bool(values_in(closest)) and float(similarity.max()) >= self.settings.support_threshold
+            return Check("contradicted" if states_values else "not_enough_info", 0.0, closest, False)
         if self.settings.number_binding and (swap := misassigned_respectively(sentence, abstract)):
             return Check("contradicted", 0.0, swap.sentence, False)  # "respectively" gives it to another name
         if copy := copied_from(sentence, source.title, abstract):  # entailed word for word: no judge needed
