@@ -86,7 +86,8 @@ def _tokens(text: str) -> list[Token]:
     return tokens
 
 
-def _words(text: str) -> frozenset[str]:
+def content_stems(text: str) -> frozenset[str]:
+    """The stems of `text`'s words, without stopwords, generic result words ("achieves", "method") and numbers."""
     return frozenset(stem for is_number, stem in _tokens(text) if not is_number)
 
 
@@ -201,8 +202,8 @@ def misattributed_number(claim: str, abstract: list[str], title: str = "") -> Mi
     The words of the paper's `title` count for neither: they name the subject of all its numbers.
     Values an abstract sentence pairs with names "respectively" are left to `misassigned_respectively`
     (the verifiers ask it first: it also decides near copies, which this never sees)."""
-    subject = _words(title)
-    anywhere = _words(claim) - subject
+    subject = content_stems(title)
+    anywhere = content_stems(claim) - subject
     claimed = bound_words(claim)
     for value, near_in_claim in claimed.items():
         stating = [s for s in abstract if value in bound_words(s)]
@@ -253,6 +254,7 @@ __all__ = [
     "WINDOW",
     "Misattribution",
     "bound_words",
+    "content_stems",
     "misassigned_respectively",
     "misattributed_number",
     "respective_pairs",

@@ -5,8 +5,9 @@ step, no parsing of free text). The instructions sit in a fixed system prompt, s
 server with a prompt cache (llama.cpp) prefills them once; only the evidence and the claim are new per
 check. `supported` is decided by a probability threshold (`verification.entailment_threshold`), tuned on
 the tuning split of `evals/verification/claims.jsonl` (`python -m evals.verifier_eval --split tune`).
-When that probability is unsure (`verification.second_opinion`), a yes/no question with its own prompt
-is asked too, and the geometric mean of the two decides (`Judgment.with_second_opinion`).
+When that probability is unsure (`verification.second_opinion`), a yes/no follow-up is asked in the same
+chat (its prompt is the first call's, so it is prefilled from the cache), and the geometric mean of the two
+decides (`Judgment.with_second_opinion`, threshold `verification.second_opinion_threshold`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ _PREFIXES: dict[Verdict, tuple[str, ...]] = {
     "not_enough_info": ("un", "not", "nei", "insuff"),
 }
 
+# The verdicts as `prompts/entail_system.txt` names them.
+_WORDS: dict[Verdict, str] = {"supported": "supported", "contradicted": "contradicted", "not_enough_info": "unstated"}
+
 
 @dataclass(frozen=True)
 class Judgment:
@@ -43,6 +47,12 @@ class Judgment:
         if self.supported >= threshold:
             return "supported"
         return "contradicted" if self.contradicted > self.not_enough_info else "not_enough_info"
+
+    @property
+    def word(self) -> str:
+        """The likeliest verdict as the judge's prompt spells it (what the model would have replied)."""
+        verdict = max(_WORDS, key=lambda v: getattr(self, v))
+        return _WORDS[verdict]
 
     def with_second_opinion(self, yes: float) -> Judgment:
         """This judgment with P(supported) replaced by the geometric mean of it and a second question's
@@ -75,11 +85,11 @@ def yes_probability(probabilities: dict[str, float]) -> float:
     return yes / (yes + no) if yes + no > 0 else 0.0
 
 
-def entailment_messages(claim: str, title: str, evidence: list[str], prompt: str = "entail") -> list[dict[str, str]]:
-    """The judge's chat: `prompt`'s system text (`{prompt}_system`) and the evidence and claim (`{prompt}`)."""
+def entailment_messages(claim: str, title: str, evidence: list[str]) -> list[dict[str, str]]:
+    """The judge's chat: the fixed system prompt, then the evidence and the claim."""
     lines = "\n".join(f"- {as_data(s)}" for s in evidence)
-    user = render(prompt, title=as_data(title), evidence=lines, claim=as_data(claim))
-    return [{"role": "system", "content": load_prompt(f"{prompt}_system")}, {"role": "user", "content": user}]
+    user = render("entail", title=as_data(title), evidence=lines, claim=as_data(claim))
+    return [{"role": "system", "content": load_prompt("entail_system")}, {"role": "user", "content": user}]
 
 
 class EntailmentJudge:
@@ -102,11 +112,17 @@ class EntailmentJudge:
         self.calls += 1
         return judgment_from_tokens(self.client.first_token_choices(entailment_messages(claim, title, evidence)))
 
-    def second_opinion(self, claim: str, title: str, evidence: list[str]) -> float:
-        """P("yes") to another question about the same evidence and claim ("Does the evidence state the
-        claim?", prompts `entail_second*`), asked when the three-way verdict is unsure."""
+    def second_opinion(self, claim: str, title: str, evidence: list[str], first: Judgment) -> float:
+        """P("yes") to a follow-up question in the same chat, asked when the three-way verdict `first` is
+        unsure: the judge's verdict stays as its reply, then "does the evidence state every part of the
+        claim?" (`prompts/entail_followup.txt`). The chat so far is the previous call's prompt, so a
+        server with a prompt cache prefills only the verdict word and the question."""
         self.calls += 1
-        messages = entailment_messages(claim, title, evidence, prompt="entail_second")
+        messages = [
+            *entailment_messages(claim, title, evidence),
+            {"role": "assistant", "content": first.word},
+            {"role": "user", "content": load_prompt("entail_followup")},
+        ]
         return yes_probability(self.client.first_token_choices(messages))
 
 

@@ -33,6 +33,7 @@ from rag.relevance import (
     split_numberless,
     split_off_question_names,
     split_off_topic,
+    split_restated,
     split_unaddressed_comparison,
 )
 from rag.rerank import shared_e5_ranker
@@ -48,6 +49,8 @@ RELATED_ABSTENTION_TEXT = (
 # A relevance rule: (sentences kept, sentences left out).
 _Split = Callable[[list[AnswerSentence]], tuple[list[AnswerSentence], list[AnswerSentence]]]
 FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
+RESTATED_NOTICE = "The model's answer only restated the question; showing the best evidence sentences instead."
+RESTATES_REASON = "restates the question without answering it"
 TRUNCATED_NOTICE = "The answer may be incomplete: the LLM endpoint ended its reply without saying it had finished."
 UNCHECKED_NOTICE = (
     "{n} sentence(s) were left out: the answer's time limit ({seconds:g} s, llm.total_deadline_s) passed "
@@ -211,6 +214,8 @@ class Pipeline:
                     lambda s: split_unaddressed_comparison(s, sources, question, query),
                 )
             )
+        if checks.drop_restatements:
+            rules.append((RESTATES_REASON, lambda s: split_restated(s, question, query)))
         if checks.require_number:
             rules.append(
                 (
@@ -285,6 +290,13 @@ class Pipeline:
             removed = [s for s in sentences if not s.supported]
             sentences = [s for s in sentences if s.supported]
         sentences, off_topic = self._split_off_the_question(sentences, evidence, sources, question, query)
+        if not sentences and any(s.left_out == RESTATES_REASON for s in off_topic):
+            # "How can X be done?" - "X can be done": the evidence chosen for the question says more.
+            fallback = extractive_answer(sources, self.settings)
+            if fallback and fallback != draft:
+                sentences = self._copy_verifier().verify(fallback, sources).sentences
+                sentences = [s for s in sentences if s.supported]
+                notice = f"{notice} {RESTATED_NOTICE}" if notice else RESTATED_NOTICE
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason

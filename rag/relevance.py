@@ -24,6 +24,11 @@ comparison with something no retrieved source names in any spelling is not answe
 A question asking which dataset, backbone, optimizer, hardware, ... was used is answered only if some
 sentence names something the question does not (`verification.require_name`), as a quantity question
 needs a number (`verification.require_number`).
+
+A "how" or "why" question is not answered by a sentence that only restates it ("How can kernel machines
+be scaled so that model size is decoupled from the amount of training data?" answered "Kernel machines can
+be scaled so that model size is decoupled from the amount of training data"): a sentence every content
+word of which is the question's, and which states no value, is left out (`verification.drop_restatements`).
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ import re
 import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
+from rag.attribution import content_stems
 from rag.embedding import MiniLMEmbedding
-from rag.intent import asks_for_a_name, asks_for_a_number, states_a_number
+from rag.intent import asks_for_a_name, asks_for_a_number, question_intent, states_a_number
 from rag.names import names_and_acronyms, names_in, proper_names, spelled_in, words_in
+from rag.text import stated_values
 
 
 def question_vector(embedder: MiniLMEmbedding, query: str, question: str) -> np.ndarray:
@@ -125,6 +132,26 @@ def split_nameless(
     if any(proper_names(s.text) - known for s in sentences):
         return sentences, []
     return [], sentences
+
+
+def restates(sentence: str, *questions: str) -> bool:
+    """Whether `sentence` says nothing the questions do not: each of its content words (`content_stems`)
+    is one of theirs, and it states no value."""
+    words = content_stems(sentence)
+    asked = frozenset().union(*(content_stems(q) for q in questions))
+    return words <= asked and not stated_values(sentence)
+
+
+def split_restated(
+    sentences: list[AnswerSentence], *questions: str
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(sentences that add something, sentences that only restate the question) for a "how" or "why"
+    question (`rag.intent.question_intent` of the first question); (`sentences`, []) for any other, where
+    repeating the question can be the answer ("Does X improve Y?" - "X improves Y")."""
+    if not questions or question_intent(questions[0]) not in ("how", "why"):
+        return sentences, []
+    kept = [s for s in sentences if not restates(s.text, *questions)]
+    return kept, [s for s in sentences if s not in kept]
 
 
 def split_numberless(

@@ -193,8 +193,14 @@ class VerificationSettings(_Section):
     )
     second_opinion: tuple[float, float] | None = Field(
         (0.5, 0.75),
-        description="entailment verifier: when the judge's P(supported) is in [low, high), a yes/no question "
-        "is asked too and the geometric mean of the two must reach entailment_threshold; [0, 0]: never",
+        description="entailment verifier: when the judge's P(supported) is in [low, high), a yes/no follow-up "
+        "is asked too and the geometric mean of the two must reach second_opinion_threshold; [0, 0]: never",
+    )
+    second_opinion_threshold: float = Field(
+        0.61,
+        ge=0.0,
+        le=1.0,
+        description="entailment verifier: geometric mean of P(supported) and the follow-up's P(yes) needed",
     )
     entailment_floor: float = Field(
         0.3, ge=-1.0, le=1.0, description="entailment verifier: below this cosine a source is not asked (no info)"
@@ -257,6 +263,11 @@ class VerificationSettings(_Section):
         True,
         description="when the question asks for a quantity and no kept sentence states a number, abstain (the "
         "sentences are listed in `off_topic`; rag.relevance)",
+    )
+    drop_restatements: bool = Field(
+        True,
+        description="for a how/why question, leave out sentences that only restate it; if nothing else is left, "
+        "show the best evidence sentences instead (rag.relevance.split_restated)",
     )
     require_name: bool = Field(
         True,

@@ -287,8 +287,9 @@ class EntailmentVerifier(Verifier):
     (contradicted, `rag.attribution`; a copy is exempt, unless the abstract pairs the number
     "respectively" with another name than the sentence's), or no abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). When the judge is unsure (P(supported) within
-    `second_opinion`), it is asked a yes/no question too and the geometric mean of the two decides
-    (`rag.entailment.Judgment.with_second_opinion`; that call counts against `max_checks`). A citation
+    `second_opinion`), it is asked a yes/no follow-up in the same chat and the geometric mean of the two
+    must reach `second_opinion_threshold` (`rag.entailment.Judgment.with_second_opinion`; that call counts
+    against `max_checks`). A citation
     survives only if its source is judged to support the sentence; a sentence none of its citations
     supports is re-attached to the most similar other source that the judge says supports it, else kept
     and marked with its worst verdict. At most `max_checks` judge calls per answer; sentences beyond that
@@ -327,11 +328,13 @@ class EntailmentVerifier(Verifier):
         low, high = self.settings.second_opinion or (0.0, 0.0)
         if low <= judgment.supported < high:  # unsure: ask the yes/no question too
             try:
-                judgment = judgment.with_second_opinion(self.judge.second_opinion(sentence, source.title, shown))
+                yes = self.judge.second_opinion(sentence, source.title, shown, judgment)
+                judgment = judgment.with_second_opinion(yes)
                 second = True
             except TimeLimitExceeded:  # the first judgment stands (the next check finds the time up at once)
                 pass
-        verdict = judgment.verdict(self.settings.entailment_threshold)
+        threshold = self.settings.second_opinion_threshold if second else self.settings.entailment_threshold
+        verdict = judgment.verdict(threshold)
         return Check(verdict, round(judgment.supported, 4), closest, True, second_opinion=second)
 
     def _shown(self, source: Source, abstract: list[str], similarity: np.ndarray) -> list[str]:

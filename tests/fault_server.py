@@ -1,8 +1,8 @@
 """A real HTTP server on 127.0.0.1 that misbehaves like a broken OpenAI-compatible endpoint.
 
 Used only for faults that cannot be caused on demand with the real model server: HTTP 500s, malformed
-bodies, responses slower than the client's timeout, a reply of bare citation markers, judgments that are each
-in time but outlast the answer's time limit.
+bodies, responses slower than the client's timeout, a reply of bare citation markers, a reply that only
+restates the question (judged supported), judgments that are each in time but outlast the answer's time limit.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     hung_up = 0  # trickle mode: times the client closed the connection mid-response
     delay = 0.2  # slow-judge mode: seconds before an answer
     judge_delay = 5.0  # slow-judge mode: seconds before a one-token judgment
+    reply = ""  # restate mode: the answer text
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
@@ -37,6 +38,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, json.dumps({"choices": []}).encode())
         elif self.mode == "bare-markers":  # a small model's degenerate reply: citations and no text
             self._send(200, _events(["[1] [2]"], "stop"), content_type="text/event-stream")
+        elif self.mode == "restate":  # the answer `reply`; every one-token judgment says "supported"
+            one_token = json.loads(body or b"{}").get("max_tokens") == 1
+            self._send(200, _events(["supported" if one_token else self.reply], "stop"), "text/event-stream")
         elif self.mode == "answer":  # a well-behaved endpoint: one cited sentence, then a finish reason
             self._send(200, _events(["Tiny transformers run on microcontrollers [1]."], "stop"), "text/event-stream")
         elif self.mode == "flaky":
@@ -88,8 +92,8 @@ def _events(pieces: list[str], finish_reason: str | None) -> bytes:
 
 
 @contextmanager
-def misbehaving_server(mode: str) -> Iterator[tuple[str, type[_Handler]]]:
-    handler = type("Handler", (_Handler,), {"mode": mode, "requests": 0, "hung_up": 0})
+def misbehaving_server(mode: str, reply: str = "") -> Iterator[tuple[str, type[_Handler]]]:
+    handler = type("Handler", (_Handler,), {"mode": mode, "requests": 0, "hung_up": 0, "reply": reply})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -13,6 +13,7 @@ from rag.answer_types import Answer
 from rag.errors import InputError
 from rag.ingestion import ingest
 from rag.pipeline import ABSTENTION_TEXT, ask, ask_stream
+from rag.relevance import restates
 from rag.retrieve import search
 from tests.fault_server import misbehaving_server
 
@@ -211,6 +212,25 @@ def test_a_reply_of_bare_markers_falls_back_to_cited_evidence(bundled_index, mon
     assert answer.notice and "no answer text" in answer.notice
     assert_verified(answer)
     assert "Harmony" in answer.sources[answer.sentences[0].citations[0] - 1].title
+
+
+def test_a_reply_that_only_restates_a_how_question_falls_back_to_the_evidence(bundled_index, monkeypatch):
+    """The model "answers" a how question with the question itself, and the judge calls it supported (the
+    endpoint says "supported" to every judgment). It is left out as a restatement; the answer shows the
+    evidence chosen for the question instead, with a notice."""
+    question = "How can kernel machines be scaled so that model size is decoupled from the amount of training data?"
+    echo = "Kernel machines can be scaled so that model size is decoupled from the amount of training data [1]."
+    with misbehaving_server("restate", reply=echo) as (url, _handler):
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        monkeypatch.setenv("OPENAI_API_KEY", "not-needed")
+        monkeypatch.setenv("RAG_MODEL", "m")
+        answer = ask(question, backend="openai", index_dir=bundled_index)
+    assert [s.left_out for s in answer.off_topic] == ["restates the question without answering it"]
+    assert answer.off_topic[0].supported  # true, and still no answer
+    assert answer.notice and "only restated the question" in answer.notice
+    assert_verified(answer)
+    assert "Kernel" in answer.sources[answer.sentences[0].citations[0] - 1].title
+    assert not any(restates(s.text, question) for s in answer.sentences)
 
 
 def test_local_backend_ignores_injected_instructions(injected_index, local_model_url):

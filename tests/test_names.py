@@ -51,6 +51,7 @@ def test_a_name_the_cited_source_never_spells_is_unknown():
     assert not unknown_names("Guided Imagination (GIF) boosts accuracy by 36.9%, up to 5x.", text)
     assert not unknown_names("A BiLSTM-CRF tags acts.", "We use a bidirectional LSTM with a CRF layer.")
     assert not unknown_names("GTNs speed up search.", "Generative Teaching Networks speed up search.")
+    assert not unknown_names("It beats the state-of-the-art (SOTA) methods.", "It beats state-of-the-art methods.")
 
 
 def test_the_entailment_verifier_does_not_accept_a_name_its_source_never_spells():

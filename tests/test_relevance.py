@@ -16,6 +16,7 @@ from rag.relevance import (
     split_numberless,
     split_off_question_names,
     split_off_topic,
+    split_restated,
     split_unaddressed_comparison,
 )
 from rag.settings import Settings
@@ -63,6 +64,22 @@ def test_no_margin_keeps_every_sentence(embedder):
     sentences = [_sentence("Exposure errors are corrected at several scales.", 1), _sentence("Cats purr.", 2)]
     vector = question_vector(embedder, EXPOSURE, EXPOSURE)
     assert split_off_topic(sentences, vector, embedder, None) == (sentences, [])
+
+
+def test_a_sentence_that_only_restates_a_how_or_why_question_is_not_an_answer():
+    # dev-005 and fr-059, as the 1.5B model answered them (both judged supported).
+    how = "How can kernel machines be scaled so that model size is decoupled from the amount of training data?"
+    echo = _sentence("Kernel machines can be scaled so model size is decoupled from the amount of training data.", 1)
+    method = _sentence("EigenPro 3.0 scales kernel machines with projected dual preconditioned SGD.", 1)
+    assert split_restated([echo, method], how) == ([method], [echo])
+    why = "Why does the RNN approach to speech emotion recognition use a CTC loss?"
+    restated = _sentence("The RNN approach to speech emotion recognition uses a CTC loss.", 1)
+    reason = _sentence("The CTC loss lets the RNN learn from utterances whose frames are not labelled.", 1)
+    assert split_restated([restated, reason], why) == ([reason], [restated])
+    # A sentence with a word or a value of its own stays; other questions may be answered by repeating them.
+    assert split_restated([_sentence("The RNN uses a CTC loss for 4 emotions.", 1)], why)[1] == []
+    yes_no = "Does the RNN approach to speech emotion recognition use a CTC loss?"
+    assert split_restated([restated], yes_no) == ([restated], [])
 
 
 @pytest.mark.parametrize(

@@ -273,19 +273,26 @@ def test_a_second_opinion_must_agree_for_an_unsure_verdict_to_become_supported()
     assert round(doubted.supported + doubted.contradicted + doubted.not_enough_info, 6) == 1.0
     assert yes_probability({"yes": 0.6, "no": 0.2, "maybe": 0.2}) == pytest.approx(0.75)
     assert yes_probability({"the": 1.0}) == 0.0
+    assert judgment_from_tokens({"unstated": 0.6, "supported": 0.4}).word == "unstated"  # the follow-up's context
     with pytest.raises(ValueError, match="second_opinion"):
         Settings.load(overrides={"verification.second_opinion": [0.9, 0.4]})
 
 
 @pytest.mark.slow
-def test_the_second_question_tells_a_stated_claim_from_a_reversed_one(local_model_url):
-    """The yes/no question, asked of the real model: a paraphrase the abstract states gets "yes", the same
-    claim with its direction reversed gets "no"."""
+def test_the_follow_up_question_tells_a_stated_claim_from_a_reversed_one(local_model_url):
+    """The yes/no follow-up, asked of the real model after an unsure "supported" to each claim: the
+    paraphrase the evidence states gets a higher P("yes") than the same claim reversed or negated, and
+    enough to lift the unsure verdict over the threshold."""
     judge = RagEntailmentJudge(LLMClient(base_url=local_model_url + "/v1", model=MODEL_NAME))
     evidence = ["Experiments show that HarDNet is twice as fast as DenseNet."]
-    stated = judge.second_opinion("HarDNet runs twice as fast as DenseNet.", "HarDNet", evidence)
-    reversed_ = judge.second_opinion("DenseNet runs twice as fast as HarDNet.", "HarDNet", evidence)
-    assert stated > 0.6 > reversed_
+    unsure = judgment_from_tokens({"supported": 0.6, "contradicted": 0.3, "unstated": 0.1})
+    assert unsure.word == "supported"
+    stated = judge.second_opinion("HarDNet runs twice as fast as DenseNet.", "HarDNet", evidence, unsure)
+    reversed_ = judge.second_opinion("DenseNet runs twice as fast as HarDNet.", "HarDNet", evidence, unsure)
+    slower = judge.second_opinion("HarDNet is slower than DenseNet.", "HarDNet", evidence, unsure)
+    assert stated > max(reversed_, slower)
+    threshold = Settings.load().verification.second_opinion_threshold
+    assert unsure.with_second_opinion(stated).supported >= threshold > unsure.supported
 
 
 def test_the_sentence_naming_the_asked_for_tool_becomes_evidence(bundled_index):
