@@ -48,11 +48,11 @@ def words_in(text: str) -> frozenset[str]:
     return frozenset(_key(w) for w in _WORD.findall(text))
 
 
-# Kinds of model and hardware, not names of one: "benchmarked on DNN models" names nothing; nor does
-# "outperforms SOTA methods" (state of the art).
-_GENERIC = ("AI", "ML", "NLP", "CV", "DNN", "CNN", "RNN", "GNN", "MLP", "LLM", "VLM", "GPU", "CPU", "TPU", "API")
-_GENERIC += ("SOTA",)
-GENERIC_ACRONYMS = frozenset(_key(w) for w in _GENERIC)
+# Kinds of model and hardware, not names of one: "benchmarked on DNN models" names nothing.
+_GENERIC_KINDS = ("AI", "ML", "NLP", "CV", "DNN", "CNN", "RNN", "GNN", "MLP", "LLM", "VLM", "GPU", "CPU", "TPU", "API")
+# Nor does a standing: "outperforms SOTA methods" (state of the art).
+_GENERIC_STANDINGS = ("SOTA",)
+GENERIC_ACRONYMS = frozenset(_key(w) for w in _GENERIC_KINDS + _GENERIC_STANDINGS)
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w-]*")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+")
 

@@ -280,23 +280,20 @@ class Pipeline:
         with limit.active():
             sentences, dropped, unchecked = self.verifier.verify(draft, sources)
         notice = UNCHECKED_NOTICE.format(n=unchecked, seconds=limit.seconds) if unchecked else None
-        if not sentences and (fallback := extractive_answer(sources, self.settings)) != draft:
+        if not sentences and (shown := self._evidence_instead(draft, sources)) is not None:
             # Small models sometimes reply with bare markers ("[1]"): show the cited evidence instead of nothing.
-            # Those sentences are copied from the evidence, so similarity is the right check for them.
-            sentences = self._copy_verifier().verify(fallback, sources).sentences
+            sentences = shown
             notice = f"{notice} {FALLBACK_NOTICE}" if notice else FALLBACK_NOTICE
         removed: list[AnswerSentence] = []
         if self.settings.verification.drop_unsupported:
             removed = [s for s in sentences if not s.supported]
             sentences = [s for s in sentences if s.supported]
         sentences, off_topic = self._split_off_the_question(sentences, evidence, sources, question, query)
-        if not sentences and any(s.left_out == RESTATES_REASON for s in off_topic):
+        restated = any(s.left_out == RESTATES_REASON for s in off_topic)
+        if not sentences and restated and (shown := self._evidence_instead(draft, sources)) is not None:
             # "How can X be done?" - "X can be done": the evidence chosen for the question says more.
-            fallback = extractive_answer(sources, self.settings)
-            if fallback and fallback != draft:
-                sentences = self._copy_verifier().verify(fallback, sources).sentences
-                sentences = [s for s in sentences if s.supported]
-                notice = f"{notice} {RESTATED_NOTICE}" if notice else RESTATED_NOTICE
+            sentences = [s for s in shown if s.supported]
+            notice = f"{notice} {RESTATED_NOTICE}" if notice else RESTATED_NOTICE
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason
@@ -329,6 +326,14 @@ class Pipeline:
         """An abstention that lists the nearest of `sources`."""
         nearest = sources[: self.settings.generation.nearest_on_abstain]
         return Answer(answer=text, abstained=True, sentences=[], sources=nearest, **fields)
+
+    def _evidence_instead(self, draft: str, sources: list[Source]) -> list[AnswerSentence] | None:
+        """The extractive answer's sentences (the best evidence, cited), checked by similarity since they
+        are copied from the evidence; None when there is none or it is the draft itself."""
+        fallback = extractive_answer(sources, self.settings)
+        if not fallback or fallback == draft:
+            return None
+        return self._copy_verifier().verify(fallback, sources).sentences
 
     def _copy_verifier(self) -> Verifier:
         return EmbeddingVerifier(self.settings.verification, self.searcher.embedder, self.searcher.sentence_index)
