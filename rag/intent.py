@@ -74,7 +74,15 @@ def asks_for_a_finding(question: str) -> bool:
     return bool(_ASKS_FINDING.search(question))
 
 
+# A question may set the scene first: "Once the model has been sparsified, how is it used ...?"
+_LEADING_CLAUSE = re.compile(
+    r"^[^,;?]{2,150}[,;]\s*(?=(how|why|what|which|in what way|by what means|by how much)\b)", re.IGNORECASE
+)
+
+
 def question_intent(question: str) -> Intent:
+    """What `question` asks for, read from its main clause (a leading "For the X zone," is skipped)."""
+    question = _LEADING_CLAUSE.sub("", question, count=1)
     if _QUANTITY.search(question):
         return "quantity"
     if _WHY.search(question):

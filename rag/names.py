@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import re
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 # A word with a capital after its first letter (AugLocal, ProARD, MAN, GPT) or letters joined to digits
 # (ResNet-18, GPT-4, T5), hyphenated parts included.
 _WORD = re.compile(r"\b\w[\w-]*\b")
@@ -69,10 +71,12 @@ def proper_names(text: str) -> frozenset[str]:
 
 
 def names_and_acronyms(text: str) -> frozenset[str]:
-    """Every word of `text` (`words_in`) and the initials of its runs of capitalised words ("Deep Interest
-    Network" gives "din"): what a sentence may repeat of a question without naming anything new."""
-    initials = {_key("".join(w[0] for w in run.split())) for run in _CAPITALISED_RUN.findall(text)}
-    return words_in(text) | initials
+    """Every word of `text` (`words_in`), and the initials and the joined words of its runs of capitalised
+    words ("Deep Interest Network" gives "din"; "Deep SNP" gives "deepsnp", as "DeepSNP" is written): what a
+    sentence may repeat of a question without naming anything new."""
+    runs = _CAPITALISED_RUN.findall(text)
+    initials = {_key("".join(w[0] for w in run.split())) for run in runs}
+    return words_in(text) | initials | {_key("".join(run.split())) for run in runs}
 
 
 def spelled_in(name: str, words: frozenset[str]) -> bool:
@@ -110,6 +114,17 @@ def _abbreviated(name: str, words: frozenset[str]) -> bool:
         ):
             return True
     return False
+
+
+def subject_words(sentence: str, titles: list[str], other_text: str) -> frozenset[str]:
+    """Words of `sentence` (4+ letters, no stopwords) taken from one of `titles` that `other_text` never
+    uses: "The convergent learning study uses ..." is about the paper titled "Convergent Learning: ...",
+    so a paper on block coordinate descent that never says "convergent" cannot be what it cites."""
+    if not titles:
+        return frozenset()
+    from_titles = frozenset().union(*(words_in(title) for title in titles))
+    said = {w for w in words_in(sentence) & from_titles if len(w) >= 4 and w not in STOPWORDS_EN_PLUS}
+    return frozenset(said) - words_in(other_text)
 
 
 def names_of_another_paper(sentence: str, cited_text: str, other_texts: list[str]) -> frozenset[str]:

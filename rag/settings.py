@@ -211,6 +211,12 @@ class VerificationSettings(_Section):
         description="a number the cited abstract binds to other words than the sentence's is contradicted "
         "(both verifiers, `rag.attribution`)",
     )
+    role_order: bool = Field(
+        True,
+        description="a sentence that puts two things on the other sides of a comparison or directed verb "
+        'than the cited abstract does ("B beats A" where it says A beats B) is contradicted '
+        "(entailment verifier, `rag.roles`)",
+    )
     require_known_names: bool = Field(
         True,
         description="entailment verifier: a sentence naming something the cited title and abstract never spell "

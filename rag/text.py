@@ -53,14 +53,33 @@ def counts_in(text: str, referring: bool = True) -> set[str]:
     }
 
 
+# Ranks and placings ("ranked first", "3rd place", "second position"); "the first to ..." is not one.
+_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+_ORDINAL = r"(" + "|".join(_ORDINALS) + r"|\d+(?:st|nd|rd|th))"
+_RANK = re.compile(
+    rf"(?<![\w-])(?:(?:rank(?:ed|s|ing)?|plac(?:ed|es|ing)|finish(?:ed|es|ing)?|came|comes)\s+(?:in\s+)?(?:the\s+)?{_ORDINAL}"
+    rf"|{_ORDINAL}[\s-]+(?:place|rank|position|spot|prize))(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def ranks_in(text: str) -> set[str]:
+    """Ranks and placings `text` states, as "#n" ("ranked first" and "1st place" -> "#1")."""
+    ranks = set()
+    for match in _RANK.finditer(text):
+        ordinal = (match.group(1) or match.group(2)).lower()
+        ranks.add(f"#{_ORDINALS.index(ordinal) + 1}" if ordinal in _ORDINALS else f"#{int(ordinal[:-2])}")
+    return ranks
+
+
 def values_in(text: str) -> set[str]:
-    """Every value `text` mentions: its numbers and its spelled counts (what a source can be checked for)."""
-    return numbers_in(text) | counts_in(text)
+    """Every value `text` mentions: its numbers, spelled counts and ranks (what a source can be checked for)."""
+    return numbers_in(text) | counts_in(text) | ranks_in(text)
 
 
 def stated_values(text: str) -> set[str]:
-    """The values `text` states: its numbers and its spelled counts, except counts that refer back."""
-    return numbers_in(text) | counts_in(text, referring=False)
+    """The values `text` states: its numbers, its spelled counts (except counts that refer back) and ranks."""
+    return numbers_in(text) | counts_in(text, referring=False) | ranks_in(text)
 
 
 def number_value(digits: str) -> str | None:

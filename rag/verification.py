@@ -32,9 +32,10 @@ from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
 from rag.instructions import never_supported
 from rag.llm.client import TimeLimitExceeded
-from rag.names import names_of_another_paper, unknown_names
+from rag.names import names_of_another_paper, subject_words, unknown_names
 from rag.paper import Paper
 from rag.registry import Registry
+from rag.roles import swapped_roles
 from rag.sentences import SentenceIndex
 from rag.settings import VerificationSettings
 from rag.text import split_sentences, stated_values, values_in
@@ -278,20 +279,23 @@ class EntailmentVerifier(Verifier):
     """Every sentence gets a verdict (supported / contradicted / not_enough_info) from the LLM judge,
     asked about the cited source's evidence sentences and the abstract sentence closest to it (`_shown`;
     asking again about the whole abstract when undecided was tried on the tuning split and did not help).
-    Cheap filters decide without the judge: a number or spelled count ("four case studies") of the
+    Cheap filters decide without the judge: a number, spelled count ("four case studies") or rank of the
     sentence missing from the source (contradicted when the closest abstract sentence states values,
     else not_enough_info), a name that another source of the
     answer uses but this one does not, or that the source never spells (not_enough_info, `rag.names`;
     the latter with `require_known_names`), a sentence that copies an abstract
     sentence word for word (supported, `rag.copying`), a number the abstract gives for something else
     (contradicted, `rag.attribution`; a copy is exempt, unless the abstract pairs the number
-    "respectively" with another name than the sentence's), or no abstract sentence with cosine
+    "respectively" with another name than the sentence's), two things on the other sides of a comparison
+    or directed verb than the abstract puts them (contradicted, `rag.roles`, with `role_order`), or no
+    abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). When the judge is unsure (P(supported) within
     `second_opinion`), it is asked a yes/no follow-up in the same chat and the geometric mean of the two
     must reach `second_opinion_threshold` (`rag.entailment.Judgment.with_second_opinion`; that call counts
     against `max_checks`). A citation
     survives only if its source is judged to support the sentence; a sentence none of its citations
-    supports is re-attached to the most similar other source that the judge says supports it, else kept
+    supports is re-attached to the most similar other source that the judge says supports it (never to
+    one that lacks a word the sentence takes from a cited title: `rag.names.subject_words`), else kept
     and marked with its worst verdict. At most `max_checks` judge calls per answer; sentences beyond that
     are not supported (not_enough_info)."""
 
@@ -316,6 +320,8 @@ class EntailmentVerifier(Verifier):
             return Check("supported", 1.0, copy, False)
         if self.settings.number_binding and (swap := misattributed_number(sentence, abstract, source.title)):
             return Check("contradicted", 0.0, swap.sentence, False)  # the number belongs to something else
+        if self.settings.role_order and (reverse := swapped_roles(sentence, abstract)):
+            return Check("contradicted", 0.0, reverse.sentence, False)  # "B beats A" where it says A beats B
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).
@@ -394,9 +400,12 @@ class EntailmentVerifier(Verifier):
                 (j for j in range(len(sources)) if j + 1 not in checks and similarities[j].size),
                 key=lambda j: -float(similarities[j][i].max()),
             )
+            cited_titles = [sources[n - 1].title for n in valid]
             for j in others[: self.settings.repair_candidates]:
                 if budget.calls_left <= 0 or float(similarities[j][i].max()) < self.settings.entailment_floor:
                     break
+                if subject_words(text, cited_titles, sources[j].text):
+                    continue  # it is about the cited paper's subject, which this source never mentions
                 check = self._judge(budget, text, sources[j], similarities[j][i], sources)
                 if check.verdict == "supported":
                     checks[j + 1], kept = check, [j + 1]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from evals.verifier_eval import bundled_papers
 from rag.answer_types import Source
-from rag.embedding import MiniLMEmbedding
+from rag.embedding import MiniLMEmbedding, embedder_for
+from rag.entailment import EntailmentJudge, Judgment
 from rag.sentences import SentenceIndex
-from rag.settings import VerificationSettings
+from rag.settings import Settings, VerificationSettings
 from rag.text import numbers_in, split_sentences
-from rag.verification import EmbeddingVerifier, parse_cited_sentences, render_answer
+from rag.verification import EmbeddingVerifier, EntailmentVerifier, parse_cited_sentences, render_answer
 
 HARMONY = (
     "Current solutions that rely on virtualizing GPU memory incur excessive swapping overhead. "
@@ -137,3 +139,32 @@ def test_a_repeated_sentence_is_kept_once_with_all_its_citations():
 def test_a_marker_in_the_middle_of_a_sentence_leaves_clean_text():
     draft = "Relational Deep Learning [1] learns directly on multi-table data."
     assert parse_cited_sentences(draft) == [("Relational Deep Learning learns directly on multi-table data.", [1])]
+
+
+def test_a_sentence_about_the_cited_papers_subject_is_not_moved_to_a_paper_that_never_mentions_it():
+    """Seen with the local model (fr-044): "The convergent learning study uses ... block coordinate
+    descent [1]" was re-attached to a block-coordinate-descent paper that the judge said supports it. The
+    sentence is about the paper titled "Convergent Learning: ...", a word the other paper never uses."""
+    papers = {p.title.split(":")[0]: p for p in bundled_papers().values()}
+    sources = [
+        Source.from_paper(papers["Convergent Learning"], 1),
+        Source.from_paper(papers["Global Convergence of Block Coordinate Descent in Deep Learning"], 2),
+    ]
+    asked: list[str] = []
+
+    class SaysTheSecondSupports(EntailmentJudge):  # a stand-in judge: the rule decides before it is asked
+        def judge(self, claim: str, title: str, evidence: list[str]) -> Judgment:
+            asked.append(title)
+            return Judgment(0.9, 0.05, 0.05) if title == sources[1].title else Judgment(0.05, 0.05, 0.9)
+
+    settings = Settings.load()
+    embedder = embedder_for(settings.index)
+    judge = SaysTheSecondSupports(lambda: None)
+    verifier = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=judge)
+    [about_the_study] = verifier.verify(
+        "The convergent learning study uses a technique called block coordinate descent [1].", sources
+    ).sentences
+    assert not about_the_study.supported and about_the_study.citations == []
+    assert asked == [sources[0].title]  # the other paper was never a candidate
+    [generic] = verifier.verify("A technique called block coordinate descent is used [1].", sources).sentences
+    assert generic.citations == [2]  # without a word from the cited title, the repair still happens

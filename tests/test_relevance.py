@@ -249,6 +249,12 @@ def test_a_comparison_with_what_no_source_names_is_not_answered_but_another_spel
             False,
         ),
         ("Which datasets and models was FedDIP benchmarked on?", "FedDIP was benchmarked on DNN models.", False),
+        # fr-050 (fresh test half): the question's "Deep SNP" is the answer's "DeepSNP", not a new name.
+        (
+            "Apart from neural network models, which dedicated tool is Deep SNP benchmarked against?",
+            "DeepSNP is benchmarked against well-known neural network models.",
+            False,
+        ),
         # Answers that name what was asked for, in capitals or not.
         ("Which optimizer was used to train the Deep Interest Network?", "DIN was trained with Adam.", True),
         ("Which backbone does the saliency model build on?", "It builds on VGG-16.", True),

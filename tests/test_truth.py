@@ -183,6 +183,10 @@ def test_intent_favours_the_sentence_that_gives_the_method():
     assert question_intent(question) == "how"
     assert question_intent("Why does standard LoRA sometimes train unstably?") == "why"
     assert question_intent("How many GPUs were used?") == "quantity"
+    # A leading clause sets the scene; the main clause says what is asked.
+    assert question_intent("Once the dynamics model has been sparsified, how is it used to plan?") == "how"
+    assert question_intent("For the distal zone, how much does the CNN improve the distance?") == "quantity"
+    assert question_intent("For the distal zone, which CNN improves the distance, and how?") == "other"
     method = "A converting autoencoder transforms hard images into easy ones, which are processed by a small DNN."
     problem = "However, inference on edge devices remains challenging for hard inputs."
     assert intent_adjustment(method, "how", 0.08, 0.08) > 0 > intent_adjustment(problem, "how", 0.08, 0.08)
