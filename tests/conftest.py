@@ -112,3 +112,19 @@ def local_model_url(_local_model_settings):
     from rag.llm.local_server import ensure_server
 
     return ensure_server(_local_model_settings)
+
+
+@pytest.fixture()
+def filters_only():
+    """An entailment verifier (default settings, the real embedding model) whose judge fails the test if it
+    is ever asked: the cheap filters must decide."""
+    from rag.embedding import embedder_for
+    from rag.entailment import EntailmentJudge
+    from rag.sentences import SentenceIndex
+    from rag.settings import Settings
+    from rag.verification import EntailmentVerifier
+
+    settings = Settings.load()
+    embedder = embedder_for(settings.index)
+    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: a cheap filter should have decided"))
+    return EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)

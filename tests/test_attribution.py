@@ -14,12 +14,11 @@ from evals.verifier_eval import bundled_papers
 from rag.answer_types import Source
 from rag.attribution import bound_words, misassigned_respectively, misattributed_number, respective_pairs
 from rag.embedding import embedder_for
-from rag.entailment import EntailmentJudge
 from rag.paper import Paper, normalize_title
 from rag.sentences import SentenceIndex
 from rag.settings import Settings
 from rag.text import counts_in, split_sentences, stated_values, values_in
-from rag.verification import EmbeddingVerifier, EntailmentVerifier
+from rag.verification import EmbeddingVerifier
 
 TTM = (
     "Tiny Time Mixers (TTMs): Fast Pre-trained Models for Enhanced Zero/Few-Shot Forecasting of "
@@ -137,12 +136,9 @@ def test_a_value_given_to_another_name_of_a_respectively_list_is_caught(claim, c
     assert (misassigned_respectively(claim, [GAIT]) is not None) is caught
 
 
-def test_a_near_copy_with_the_respectively_values_swapped_is_contradicted_without_the_judge():
+def test_a_near_copy_with_the_respectively_values_swapped_is_contradicted_without_the_judge(filters_only):
     """The swapped sentence copies the abstract's words, so the copy rule alone called it supported."""
-    settings = Settings.load()
-    embedder = embedder_for(settings.index)
-    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: the filter should have decided"))
-    verifier = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
+    verifier = filters_only
     swapped = (
         "The method improves over the state of the art by 4.1% absolute on Switchboard and by 2.2% on "
         "Meeting Recorder Dialogue Act [1]."
@@ -158,7 +154,7 @@ def _source(title: str) -> Source:
     return Source.from_paper(bundled(title), 1)
 
 
-def test_the_verifiers_reject_the_swap_the_old_checks_accepted():
+def test_the_verifiers_reject_the_swap_the_old_checks_accepted(filters_only):
     """Every number of the swapped sentence is in the abstract, and it is nearly a copy of the abstract's
     words: the old embedding verifier accepted it. Now both verifiers reject it, and keep the original."""
     settings = Settings.load()
@@ -171,9 +167,7 @@ def test_the_verifiers_reject_the_swap_the_old_checks_accepted():
     embedding = EmbeddingVerifier(settings.verification, embedder, SentenceIndex(embedder))
     assert not embedding.verify(swapped, [_source(TTM)]).sentences[0].supported
     assert embedding.verify(original, [_source(TTM)]).sentences[0].supported
-    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: the filter should have decided"))
-    entailment = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
-    [checked] = entailment.verify(swapped, [_source(TTM)]).sentences
+    [checked] = filters_only.verify(swapped, [_source(TTM)]).sentences
     assert checked.verdict == "contradicted" and "14X cut in learnable parameters" in (checked.evidence or "")
 
 
@@ -188,14 +182,13 @@ def test_spelled_counts_are_values_and_counts_that_refer_back_are_not_stated():
     assert counts_in("a twelve-layer model, seventeen, eighteen") == set()  # part of a word, or not counted
 
 
-def test_a_spelled_count_the_source_does_not_give_is_contradicted_without_the_judge():
+def test_a_spelled_count_the_source_does_not_give_is_contradicted_without_the_judge(filters_only):
     """ "twelve datasets" where the abstract says eight: every digit of the claim is in the abstract (none),
     so the number filter let it through to the judge. Both verifiers now reject it; the true counts,
     spelled or in digits, still pass."""
     settings = Settings.load()
     embedder = embedder_for(settings.index)
-    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: the filter should have decided"))
-    entailment = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
+    entailment = filters_only
     wrong = "FreqBack exhibits substantial performance across five models and twelve datasets [1]."
     [checked] = entailment.verify(wrong, [_source(FREQBACK)]).sentences
     assert checked.verdict == "contradicted" and "eight datasets" in (checked.evidence or "")

@@ -12,12 +12,9 @@ import pytest
 
 from evals.verifier_eval import bundled_papers
 from rag.answer_types import Source
-from rag.embedding import embedder_for
 from rag.entailment import EntailmentJudge, Judgment
 from rag.paper import Paper, normalize_title
 from rag.roles import swapped_roles
-from rag.sentences import SentenceIndex
-from rag.settings import Settings
 from rag.text import ranks_in, split_sentences, stated_values
 from rag.verification import EntailmentVerifier
 
@@ -94,11 +91,8 @@ def _source(title: str) -> Source:
     return Source.from_paper(bundled(title), 1)
 
 
-def test_swapped_roles_and_wrong_ranks_are_contradicted_without_the_judge():
-    settings = Settings.load()
-    embedder = embedder_for(settings.index)
-    never_asked = EntailmentJudge(lambda: pytest.fail("the judge was asked: a filter should have decided"))
-    verifier = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder), judge=never_asked)
+def test_swapped_roles_and_wrong_ranks_are_contradicted_without_the_judge(filters_only):
+    verifier = filters_only
     swapped = "In the CIFAR10 experiments, DenseNet runs twice as fast as HarDNet [1]."
     [checked] = verifier.verify(swapped, [_source(THRESHOLDNET)]).sentences
     assert checked.verdict == "contradicted" and "HarDNet is twice as fast as DenseNet" in (checked.evidence or "")
@@ -113,8 +107,9 @@ def test_swapped_roles_and_wrong_ranks_are_contradicted_without_the_judge():
             asked.append(claim)
             return Judgment(0.0, 1.0, 0.0)
 
-    off = settings.verification.model_copy(update={"role_order": False})
-    EntailmentVerifier(off, embedder, SentenceIndex(embedder), judge=Recording(lambda: None)).verify(
+    off = verifier.settings.model_copy(update={"role_order": False})
+    recording = Recording(lambda: None)
+    EntailmentVerifier(off, verifier.embedder, verifier.sentence_index, judge=recording).verify(
         swapped, [_source(THRESHOLDNET)]
     )
     assert asked == ["In the CIFAR10 experiments, DenseNet runs twice as fast as HarDNet."]
