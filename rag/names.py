@@ -120,8 +120,6 @@ def subject_words(sentence: str, titles: list[str], other_text: str) -> frozense
     """Words of `sentence` (4+ letters, no stopwords) taken from one of `titles` that `other_text` never
     uses: "The convergent learning study uses ..." is about the paper titled "Convergent Learning: ...",
     so a paper on block coordinate descent that never says "convergent" cannot be what it cites."""
-    if not titles:
-        return frozenset()
     from_titles = frozenset().union(*(words_in(title) for title in titles))
     said = {w for w in words_in(sentence) & from_titles if len(w) >= 4 and w not in STOPWORDS_EN_PLUS}
     return frozenset(said) - words_in(other_text)
