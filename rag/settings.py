@@ -215,7 +215,7 @@ class VerificationSettings(_Section):
         True,
         description="a sentence that puts two things on the other sides of a comparison or directed verb "
         'than the cited abstract does ("B beats A" where it says A beats B) is contradicted '
-        "(entailment verifier, `rag.roles`)",
+        "(both verifiers, `rag.roles`)",
     )
     require_known_names: bool = Field(
         True,

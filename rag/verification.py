@@ -183,8 +183,9 @@ class EmbeddingVerifier(Verifier):
     """Support = best cosine between the sentence and any sentence of the cited abstract, 0 if a number
     or spelled count of the sentence is missing from the source. A citation must reach `support_threshold`
     and be within `best_source_margin` of the best source: a sentence copied from [1] but cited to a merely
-    related [2] is re-attached to [1]. A number the source gives for something else also makes support 0
-    (`rag.attribution`). It measures similarity, not meaning: a sentence that negates its source can pass."""
+    related [2] is re-attached to [1]. A number the source gives for something else (`rag.attribution`) or
+    two things on the other sides of a comparison (`rag.roles`) also make support 0. It measures
+    similarity, not meaning: a sentence that negates its source can pass."""
 
     name = "embedding"
 
@@ -192,7 +193,8 @@ class EmbeddingVerifier(Verifier):
         self, parsed: list[tuple[str, list[int]]], sources: list[Source], similarities: list[np.ndarray]
     ) -> np.ndarray:
         """support[i, j]: best cosine of sentence i to source j, 0 when a number of i is not in j or j
-        gives it for something else (`rag.attribution`, with `number_binding`)."""
+        gives it for something else (`rag.attribution`, with `number_binding`) or i swaps the roles of two
+        things j relates (`rag.roles`, with `role_order`)."""
         support = np.zeros((len(parsed), len(sources)), dtype=np.float32)
         for j, source in enumerate(sources):
             source_numbers = values_in(source.text)
@@ -200,8 +202,16 @@ class EmbeddingVerifier(Verifier):
                 continue
             best = similarities[j].max(axis=1)
             for i, (sentence, _) in enumerate(parsed):
-                support[i, j] = best[i] if self._numbers_hold(sentence, source, source_numbers) else 0.0
+                holds = self._numbers_hold(sentence, source, source_numbers) and not self._swaps_roles(sentence, source)
+                support[i, j] = best[i] if holds else 0.0
         return support
+
+    def _swaps_roles(self, sentence: str, source: Source) -> bool:
+        """With `role_order`, whether `sentence` puts two things on the other sides of a relation than the
+        source does (`rag.roles`)."""
+        if not self.settings.role_order:
+            return False
+        return swapped_roles(sentence, self._abstract_sentences(source), source.title) is not None
 
     def _numbers_hold(self, sentence: str, source: Source, source_numbers: set[str]) -> bool:
         """Every number and spelled count of `sentence` is in the source and, with `number_binding`, every
@@ -316,12 +326,13 @@ class EntailmentVerifier(Verifier):
             return Check("contradicted" if states_values else "not_enough_info", 0.0, closest, False)
         if self.settings.number_binding and (swap := misassigned_respectively(sentence, abstract)):
             return Check("contradicted", 0.0, swap.sentence, False)  # "respectively" gives it to another name
+        # "B beats A" where it says A beats B: the abstract's words in another order, which the copy rule accepts.
+        if self.settings.role_order and (reverse := swapped_roles(sentence, abstract, source.title)):
+            return Check("contradicted", 0.0, reverse.sentence, False)
         if copy := copied_from(sentence, source.title, abstract):  # entailed word for word: no judge needed
             return Check("supported", 1.0, copy, False)
         if self.settings.number_binding and (swap := misattributed_number(sentence, abstract, source.title)):
             return Check("contradicted", 0.0, swap.sentence, False)  # the number belongs to something else
-        if self.settings.role_order and (reverse := swapped_roles(sentence, abstract)):
-            return Check("contradicted", 0.0, reverse.sentence, False)  # "B beats A" where it says A beats B
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).

@@ -118,7 +118,7 @@ def run_traced(
 def stop_traced(strace: subprocess.Popen, timeout: float = 30) -> None:
     """SIGTERM the command strace started (strace then exits with it), and wait for strace."""
     children = Path(f"/proc/{strace.pid}/task/{strace.pid}/children")
-    for pid in (children.read_text().split() if children.exists() else []):
+    for pid in children.read_text().split() if children.exists() else []:
         os.kill(int(pid), signal.SIGTERM)
     try:
         strace.wait(timeout=timeout)

@@ -64,9 +64,125 @@ def test_a_passive_verb_turns_the_order_around_and_a_margin_or_a_comparative_doe
     stated = ["SiT outperformed existing methods by a large margin.", "SiT is faster than DeiT."]
     assert swapped_roles("Existing methods outperformed SiT by a large margin.", stated) is not None
     assert swapped_roles("Existing methods are outperformed by SiT.", stated) is None
-    assert swapped_roles("SiT is outperformed by existing methods.", stated) is None  # wrong, but passive
+    assert swapped_roles("Existing methods are consistently outperformed by SiT.", stated) is None
+    assert swapped_roles("SiT is outperformed by existing methods.", stated) is not None
+    assert swapped_roles("Existing methods are outperforming SiT.", stated) is not None  # not a passive
     assert swapped_roles("DeiT is faster than SiT.", stated) is not None
     assert swapped_roles("SiT is faster than DeiT.", stated) is None
+
+
+@pytest.mark.parametrize(
+    ("claim", "swapped"),
+    [
+        ("ResNet is better than DenseNet on ImageNet.", True),
+        ("ResNet is superior to DenseNet on ImageNet.", True),
+        ("ResNet has a clear advantage over DenseNet on ImageNet.", True),
+        ("DenseNet lags behind ResNet on ImageNet.", True),
+        ("DenseNet is inferior to ResNet on ImageNet.", True),  # the opposite word, same order
+        ("DenseNet surpasses ResNet on ImageNet.", False),
+        ("ResNet underperforms DenseNet on ImageNet.", False),
+        ("ResNet is worse than DenseNet on ImageNet.", False),
+    ],
+)
+def test_words_for_beating_are_one_relation_and_their_opposites_turn_it_around(claim, swapped):
+    stated = ["DenseNet outperforms ResNet on ImageNet."]
+    assert (swapped_roles(claim, stated) is not None) is swapped
+
+
+@pytest.mark.parametrize(
+    ("claim", "swapped"),
+    [
+        ("ResNet achieves higher accuracy than DenseNet on ImageNet.", True),
+        ("DenseNet has lower accuracy than ResNet on ImageNet.", True),  # the opposite word, same order
+        ("ResNet has lower accuracy than DenseNet on ImageNet.", False),  # the opposite word and order
+        ("DenseNet has lower error than ResNet on ImageNet.", False),  # another attribute: not compared
+        ("ResNet is more accurate than DenseNet on ImageNet.", False),  # another relation
+    ],
+)
+def test_a_comparative_compares_its_attribute_and_the_opposite_word_turns_it_around(claim, swapped):
+    stated = ["DenseNet achieves higher accuracy than ResNet on ImageNet."]
+    assert (swapped_roles(claim, stated) is not None) is swapped
+
+
+def test_the_papers_own_work_is_named_by_its_title():
+    stated = ["We show that our method outperforms GPT-4 on complex reasoning benchmarks."]
+    title = "Orca: Progressive Learning from Complex Explanation Traces"
+    assert swapped_roles("GPT-4 outperforms Orca on complex reasoning benchmarks.", stated, title) is not None
+    assert swapped_roles("Orca outperforms GPT-4 on complex reasoning benchmarks.", stated, title) is None
+    assert swapped_roles("GPT-4 outperforms Orca on complex reasoning benchmarks.", stated) is None  # no title
+    long_title = "Progressive Learning from Complex Explanation Traces of GPT-4"  # no short name before a colon
+    assert swapped_roles("GPT-4 outperforms Orca on complex reasoning benchmarks.", stated, long_title) is None
+
+
+def test_a_cause_and_its_effect_swapped_are_caught():
+    stated = ["Label noise in the training set leads to overconfident predictions."]
+    assert swapped_roles("Overconfident predictions lead to label noise in the training set.", stated)
+    assert swapped_roles("Overconfident predictions are caused by label noise in the training set.", stated) is None
+    assert swapped_roles("Label noise in the training set causes overconfident predictions.", stated) is None
+
+
+NIN = "Network In Network"
+EFFICIENTNET = "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks"
+TRANSNEXT = "TransNeXt: Robust Foveal Visual Perception for Vision Transformers"
+MCU = "Reduced Precision Floating-Point Optimization for Deep Neural Network On-Device Learning on MicroControllers"
+BIAS = "Assessing Algorithmic Bias in Language-Based Depression Detection: A Comparison of DNN and LLM Approaches"
+PRIORS = "Never Train from Scratch: Fair Comparison of Long-Sequence Models Requires Data-Driven Priors"
+NEURI = "NeuRI: Diversifying DNN Generation via Inductive Rule Inference"
+PANNS = "PANNs: Large-Scale Pretrained Audio Neural Networks for Audio Pattern Recognition"
+TRIPLET = "Deep metric learning using Triplet network"
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "swapped"),
+    [
+        # "Compared with X, Y ..." reads as "Y ... than X"; the abstract's "which" clause is about pooling.
+        (NIN, "Compared with global average pooling, fully connected layers are less prone to overfitting.", True),
+        (NIN, "Compared with fully connected layers, global average pooling is less prone to overfitting.", False),
+        # "..., called EfficientNets, which achieve much better accuracy and efficiency than previous ConvNets."
+        (EFFICIENTNET, "Previous ConvNets have an advantage over EfficientNets in accuracy and efficiency.", True),
+        (EFFICIENTNET, "EfficientNets are superior to previous ConvNets in accuracy and efficiency.", False),
+        # "TransNeXt-Tiny attains an ImageNet accuracy of 84.0%, surpassing ConvNeXt-B ...": a participle.
+        (TRANSNEXT, "At 224^2, ConvNeXt-B surpasses TransNeXt-Tiny in ImageNet accuracy.", True),
+        (TRANSNEXT, "At 224^2, ConvNeXt-B is surpassed by TransNeXt-Tiny in ImageNet accuracy.", False),
+        # "Overall, our approach results more than two orders of magnitude faster than existing ODL ...".
+        (MCU, "Existing ODL software frameworks for single-core MCUs are faster than the proposed approach.", True),
+        (MCU, "The proposed approach is faster than existing ODL software frameworks for single-core MCUs.", False),
+        # "LLMs also exhibit reduced gender bias compared to DNN-based embeddings, ...".
+        (BIAS, "DNN-based embeddings show less gender bias than LLMs.", True),
+        (BIAS, "DNN-based embeddings show more gender bias than LLMs.", False),
+        # "... has led to architectures, such as state space models, that dramatically outperform Transformers".
+        (PRIORS, "Transformers dramatically outperform architectures such as state space models.", True),
+        (PRIORS, "State space models dramatically outperform Transformers on long sequences.", False),
+        # "NeuRI improves branch coverage of TensorFlow and PyTorch by 24% and 15% over the state-of-the-art ...".
+        (
+            NEURI,
+            "Model-level fuzzers improve branch coverage of TensorFlow and PyTorch by 24% over NeuRI.",
+            True,
+        ),
+        (
+            NEURI,
+            "NeuRI improves branch coverage of TensorFlow and PyTorch by 24% over model-level fuzzers.",
+            False,
+        ),
+        # "Our best PANN system achieves ... (mAP) of 0.439 on AudioSet tagging, outperforming the best previous
+        # system of 0.392.": the participle's subject is before the parentheses.
+        (PANNS, "On AudioSet tagging, the best previous system outperforms the best PANN system.", True),
+        (PANNS, "On AudioSet tagging, the best previous system is outperformed by the best PANN system.", False),
+        # "... our model learns a better representation than that of its immediate competitor, the Siamese
+        # network.": without a name before a colon, the title's words name "our model".
+        (TRIPLET, "Its immediate competitor learns a better representation than the triplet network.", True),
+        (TRIPLET, "The triplet network learns a better representation than its immediate competitor.", False),
+    ],
+)
+def test_comparisons_across_clauses_and_of_the_papers_own_work_are_read_the_right_way_round(title, claim, swapped):
+    assert (swapped_roles(claim, abstract(title), bundled(title).title) is not None) is swapped
+
+
+def test_more_than_a_number_compares_nothing_and_more_of_something_does():
+    stated = ["DenseNet needs more than 50 GPU hours to train ResNet."]
+    assert swapped_roles("ResNet needs more than 50 GPU hours to train DenseNet.", stated) is None
+    stated = ["DenseNet needs more GPU hours than ResNet."]
+    assert swapped_roles("ResNet needs more GPU hours than DenseNet.", stated) is not None
 
 
 def test_no_abstract_sentence_of_the_corpus_is_caught_against_its_own_abstract():
@@ -113,3 +229,44 @@ def test_swapped_roles_and_wrong_ranks_are_contradicted_without_the_judge(filter
         swapped, [_source(THRESHOLDNET)]
     )
     assert asked == ["In the CIFAR10 experiments, DenseNet runs twice as fast as HarDNet."]
+
+
+def test_the_similarity_verifier_does_not_support_swapped_roles(filters_only):
+    """The embedding verifier (extractive backend, `--verifier embedding`) finds the swapped sentence as
+    close as the stated one; `role_order` makes its support 0."""
+    from rag.verification import EmbeddingVerifier
+
+    settings = filters_only.settings
+    on = EmbeddingVerifier(settings, filters_only.embedder, filters_only.sentence_index)
+    off = EmbeddingVerifier(
+        settings.model_copy(update={"role_order": False}), filters_only.embedder, filters_only.sentence_index
+    )
+    swapped = "In the CIFAR10 experiments, DenseNet runs twice as fast as HarDNet [1]."
+    [kept] = off.verify(swapped, [_source(THRESHOLDNET)]).sentences
+    [checked] = on.verify(swapped, [_source(THRESHOLDNET)]).sentences
+    assert kept.supported and not checked.supported and checked.support == 0.0
+    stated = "In the CIFAR10 experiments, HarDNet runs twice as fast as DenseNet [1]."
+    assert on.verify(stated, [_source(THRESHOLDNET)]).sentences[0].supported
+
+
+DYNN = "Dynamic Neural Network is All You Need: Understanding the Robustness of Dynamic Mechanisms in Neural Networks"
+
+
+def test_a_copy_with_its_two_sides_swapped_is_contradicted_not_taken_for_a_copy(filters_only):
+    """The abstract says "DyNNs can be used to generate adversarial samples more efficiently than SDNNs";
+    the swapped sentence is its own words in another order, which the copy rule accepts."""
+    from rag.copying import copied_from
+
+    swapped = "SDNNs can be used to generate adversarial samples more efficiently than DyNNs."
+    assert copied_from(swapped, DYNN, abstract(DYNN)) is not None
+    [checked] = filters_only.verify(swapped.replace(".", " [1]."), [_source(DYNN)]).sentences
+    assert checked.verdict == "contradicted" and "DyNNs can be used" in (checked.evidence or "")
+    stated = "DyNNs can be used to generate adversarial samples more efficiently than SDNNs [1]."
+    [copy] = filters_only.verify(stated, [_source(DYNN)]).sentences
+    assert copy.verdict == "supported" and copy.support == 1.0
+
+
+def test_half_as_fast_is_not_read_as_faster():
+    stated = ["HarDNet is twice as fast as DenseNet."]
+    assert swapped_roles("DenseNet is twice as fast as HarDNet.", stated) is not None
+    assert swapped_roles("DenseNet is half as fast as HarDNet.", stated) is None  # true, and not a swap
