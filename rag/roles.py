@@ -41,6 +41,7 @@ sentences checked against their own abstract nor any of the 593 supported senten
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -168,7 +169,7 @@ class _Relation(NamedTuple):
 
 class _Statement(NamedTuple):
     terms: frozenset[str]  # every term of the sentence but its pivots
-    relations: list[_Relation]
+    relations: tuple[_Relation, ...]
 
 
 def _than_within(lowered: list[str], at: int) -> tuple[int, int] | None:
@@ -258,6 +259,7 @@ def _clause_words(sentence: str) -> list[list[str]]:
     return clauses
 
 
+@functools.lru_cache(maxsize=4096)  # every sentence of an answer is checked against the same abstracts
 def _statement(sentence: str, name: frozenset[str] = frozenset()) -> _Statement:
     """The relations `sentence` states (each clause's, those it states once) and its terms."""
     relations: list[_Relation] = []
@@ -280,7 +282,7 @@ def _statement(sentence: str, name: frozenset[str] = frozenset()) -> _Statement:
         clause = frozenset(_stems([w for k, w in enumerate(words) if k not in covered]).union(*sides))
         relations += [relation._replace(clause=clause) for relation in stated]
         terms |= clause
-    return _Statement(frozenset(terms), relations)
+    return _Statement(frozenset(terms), tuple(relations))
 
 
 def _same_relation(one: _Relation, another: _Relation) -> bool:
