@@ -213,7 +213,7 @@ class VerificationSettings(_Section):
     )
     role_order: bool = Field(
         True,
-        description="a sentence that puts two things on the other sides of a comparison or directed verb "
+        description="a sentence that puts two things on the other sides of a comparison or directed relation "
         'than the cited abstract does ("B beats A" where it says A beats B) is contradicted '
         "(both verifiers, `rag.roles`)",
     )

@@ -297,7 +297,8 @@ class EntailmentVerifier(Verifier):
     sentence word for word (supported, `rag.copying`), a number the abstract gives for something else
     (contradicted, `rag.attribution`; a copy is exempt, unless the abstract pairs the number
     "respectively" with another name than the sentence's), two things on the other sides of a comparison
-    or directed verb than the abstract puts them (contradicted, `rag.roles`, with `role_order`), or no
+    or directed relation than the abstract puts them (contradicted, `rag.roles`, with `role_order`; checked
+    before the copy rule, since a swap keeps the abstract's words), or no
     abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). When the judge is unsure (P(supported) within
     `second_opinion`), it is asked a yes/no follow-up in the same chat and the geometric mean of the two
