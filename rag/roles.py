@@ -237,25 +237,30 @@ def _side_terms(words: list[str], name: frozenset[str]) -> frozenset[str]:
     return terms
 
 
-def _clause_words(sentence: str) -> list[list[str]]:
-    """The words of each clause of `sentence`. A clause that begins with "which", "that", "who" or a
+class _Clause(NamedTuple):
+    words: list[str]
+    pivots: list[tuple[int, _Pivot]]  # each pivot with the position of its first word
+
+
+def _clauses(sentence: str) -> list[_Clause]:
+    """Each clause of `sentence` with its pivots. A clause that begins with "which", "that", "who" or a
     participle pivot ("..., surpassing X") is preceded by the words that name its subject: those of the
     clauses before it back to the last pivot, or that pivot's leading side ("A improves B, enabling C":
     A enables C)."""
     if compared := _COMPARED_FIRST.match(sentence):
         sentence = f"{compared.group(2)} than {compared.group(1)}"
     sentence = _MULTIPLE_AS.sub(lambda m: f"{m.group(1)} {m.group(2)}er than", sentence)
-    clauses: list[list[str]] = []
+    clauses: list[_Clause] = []
     subject: list[str] = []
     for piece in _CLAUSE_END.split(sentence):
         words = _WORD.findall(piece)
         first = words[0].lower() if words else ""
         continues = first in _RELATIVE or (first.endswith("ing") and first in _VERB_PIVOTS)
         clause = subject + words if continues else words
-        clauses.append(clause)
         lowered = [w.lower() for w in clause]
-        pivot_at = next((at for at in range(len(clause)) if _pivot(lowered, at) is not None), None)
-        subject = clause[:pivot_at] if pivot_at is not None else subject + words
+        pivots = [(at, pivot) for at in range(len(clause)) if (pivot := _pivot(lowered, at)) is not None]
+        clauses.append(_Clause(clause, pivots))
+        subject = clause[: pivots[0][0]] if pivots else subject + words
     return clauses
 
 
@@ -264,23 +269,19 @@ def _statement(sentence: str, name: frozenset[str] = frozenset()) -> _Statement:
     """The relations `sentence` states (each clause's, those it states once) and its terms."""
     relations: list[_Relation] = []
     terms: set[str] = set()
-    for words in _clause_words(sentence):
-        lowered = [w.lower() for w in words]
-        found = [(at, pivot) for at in range(len(words)) if (pivot := _pivot(lowered, at)) is not None]
-        keys = [pivot.key for _, pivot in found]
-        stated: list[_Relation] = []
-        sides: list[frozenset[str]] = []
-        for at, pivot in found:
-            if keys.count(pivot.key) > 1:
-                continue
-            before = _side_terms(words[:at], name)
-            after = _side_terms(words[at + pivot.width :], name) - pivot.attribute
+    for words, pivots in _clauses(sentence):
+        keys = [pivot.key for _, pivot in pivots]
+        sides = [
+            (_side_terms(words[:at], name), _side_terms(words[at + pivot.width :], name) - pivot.attribute, pivot)
+            for at, pivot in pivots
+            if keys.count(pivot.key) == 1
+        ]
+        covered = {at + k for at, pivot in pivots for k in range(pivot.width)}
+        uncovered = _stems([w for k, w in enumerate(words) if k not in covered])
+        clause = uncovered.union(*(before | after | pivot.attribute for before, after, pivot in sides))
+        for before, after, pivot in sides:
             leading, other = (after, before) if pivot.inverse else (before, after)
-            stated.append(_Relation(pivot.key, pivot.attribute, leading - other, other - leading, frozenset()))
-            sides += [before, after, pivot.attribute]
-        covered = {at + k for at, pivot in found for k in range(pivot.width)}
-        clause = frozenset(_stems([w for k, w in enumerate(words) if k not in covered]).union(*sides))
-        relations += [relation._replace(clause=clause) for relation in stated]
+            relations.append(_Relation(pivot.key, pivot.attribute, leading - other, other - leading, clause))
         terms |= clause
     return _Statement(frozenset(terms), tuple(relations))
 

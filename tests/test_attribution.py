@@ -13,10 +13,8 @@ import pytest
 from evals.verifier_eval import bundled_papers
 from rag.answer_types import Source
 from rag.attribution import bound_words, misassigned_respectively, misattributed_number, respective_pairs
-from rag.embedding import embedder_for
 from rag.paper import Paper, normalize_title
 from rag.sentences import SentenceIndex
-from rag.settings import Settings
 from rag.text import counts_in, split_sentences, stated_values, values_in
 from rag.verification import EmbeddingVerifier
 
@@ -157,14 +155,13 @@ def _source(title: str) -> Source:
 def test_the_verifiers_reject_the_swap_the_old_checks_accepted(filters_only):
     """Every number of the swapped sentence is in the abstract, and it is nearly a copy of the abstract's
     words: the old embedding verifier accepted it. Now both verifiers reject it, and keep the original."""
-    settings = Settings.load()
-    embedder = embedder_for(settings.index)
+    settings, embedder = filters_only.settings, filters_only.embedder
     swapped = "TTM gives a 54X cut in learnable parameters compared with LLM-TS methods [1]."
     original = "TTM gives a 14X cut in learnable parameters compared with LLM-TS methods [1]."
-    old = settings.verification.model_copy(update={"number_binding": False})
+    old = settings.model_copy(update={"number_binding": False})
     embedding_old = EmbeddingVerifier(old, embedder, SentenceIndex(embedder))
     assert embedding_old.verify(swapped, [_source(TTM)]).sentences[0].supported  # what used to happen
-    embedding = EmbeddingVerifier(settings.verification, embedder, SentenceIndex(embedder))
+    embedding = EmbeddingVerifier(settings, embedder, SentenceIndex(embedder))
     assert not embedding.verify(swapped, [_source(TTM)]).sentences[0].supported
     assert embedding.verify(original, [_source(TTM)]).sentences[0].supported
     [checked] = filters_only.verify(swapped, [_source(TTM)]).sentences
@@ -186,13 +183,11 @@ def test_a_spelled_count_the_source_does_not_give_is_contradicted_without_the_ju
     """ "twelve datasets" where the abstract says eight: every digit of the claim is in the abstract (none),
     so the number filter let it through to the judge. Both verifiers now reject it; the true counts,
     spelled or in digits, still pass."""
-    settings = Settings.load()
-    embedder = embedder_for(settings.index)
     entailment = filters_only
     wrong = "FreqBack exhibits substantial performance across five models and twelve datasets [1]."
     [checked] = entailment.verify(wrong, [_source(FREQBACK)]).sentences
     assert checked.verdict == "contradicted" and "eight datasets" in (checked.evidence or "")
-    embedding = EmbeddingVerifier(settings.verification, embedder, SentenceIndex(embedder))
+    embedding = EmbeddingVerifier(entailment.settings, entailment.embedder, entailment.sentence_index)
     assert not embedding.verify(wrong, [_source(FREQBACK)]).sentences[0].supported
     right = wrong.replace("twelve", "eight")
     [kept] = entailment.verify(right, [_source(FREQBACK)]).sentences
