@@ -215,7 +215,8 @@ class VerificationSettings(_Section):
         True,
         description="a sentence that puts two things on the other sides of a comparison or directed relation "
         'than the cited abstract does ("B beats A" where it says A beats B) is contradicted '
-        "(both verifiers, `rag.roles`)",
+        "(both verifiers, `rag.roles`); one the entailment judge calls contradicted that states the "
+        'relation from the other side ("B is slower than A" where it says A is faster than B) is supported',
     )
     require_known_names: bool = Field(
         True,

@@ -35,7 +35,7 @@ from rag.llm.client import TimeLimitExceeded
 from rag.names import names_of_another_paper, subject_words, unknown_names
 from rag.paper import Paper
 from rag.registry import Registry
-from rag.roles import swapped_roles
+from rag.roles import restated_relation, swapped_roles
 from rag.sentences import SentenceIndex
 from rag.settings import VerificationSettings
 from rag.text import split_sentences, stated_values, values_in
@@ -303,7 +303,10 @@ class EntailmentVerifier(Verifier):
     >= `entailment_floor` (not_enough_info). When the judge is unsure (P(supported) within
     `second_opinion`), it is asked a yes/no follow-up in the same chat and the geometric mean of the two
     must reach `second_opinion_threshold` (`rag.entailment.Judgment.with_second_opinion`; that call counts
-    against `max_checks`). A citation
+    against `max_checks`). A sentence the judge calls contradicted that states one of the abstract's
+    relations from the other side ("B is slower than A" where it reads "A is faster than B") is supported
+    by that abstract sentence (`rag.roles.restated_relation`, with `role_order`): the judge reads such a
+    mirror as a reversal. A citation
     survives only if its source is judged to support the sentence; a sentence none of its citations
     supports is re-attached to the most similar other source that the judge says supports it (never to
     one that lacks a word the sentence takes from a cited title: `rag.names.subject_words`), else kept
@@ -353,7 +356,20 @@ class EntailmentVerifier(Verifier):
                 pass
         threshold = self.settings.second_opinion_threshold if second else self.settings.entailment_threshold
         verdict = judgment.verdict(threshold)
+        # The 1.5B judge reads "B is slower than A" against "A is faster than B" as a reversal.
+        if verdict == "contradicted" and (restated := self._restated(sentence, source, abstract)):
+            return Check("supported", round(judgment.supported, 4), restated, True, second_opinion=second)
         return Check(verdict, round(judgment.supported, 4), closest, True, second_opinion=second)
+
+    def _restated(self, sentence: str, source: Source, abstract: list[str]) -> str | None:
+        """With `role_order`, the abstract sentence stating a relation of `sentence` from the other side
+        (`rag.roles.restated_relation`), provided it spells every name the sentence uses."""
+        if not self.settings.role_order:
+            return None
+        restated = restated_relation(sentence, abstract, source.title)
+        if restated is None or unknown_names(sentence, f"{source.title} {restated}"):
+            return None
+        return restated
 
     def _shown(self, source: Source, abstract: list[str], similarity: np.ndarray) -> list[str]:
         """The sentences the judge reads. For an answer's source, its evidence sentences (what the

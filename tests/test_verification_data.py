@@ -5,6 +5,7 @@ in the figures."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from evals.verifier_eval import bundled_papers, load_claims
 from rag.paper import normalize_title
 
 CLAIM_FILES = sorted(Path("evals/verification").glob("*claims.jsonl"))
+QUESTION_FILES = sorted(Path("evals/questions").glob("*.jsonl"))
 KINDS = {
     "supported": {"paraphrase", "short"},
     "contradicted": {"negation", "antonym", "direction", "number", "entity"},
@@ -21,7 +23,7 @@ KINDS = {
 
 
 def test_every_claim_file_is_found():
-    assert len(CLAIM_FILES) >= 8
+    assert len(CLAIM_FILES) >= 10 and len(QUESTION_FILES) >= 6
 
 
 @pytest.mark.parametrize("path", CLAIM_FILES, ids=lambda p: p.name)
@@ -38,3 +40,14 @@ def test_claims_are_labelled_against_exact_corpus_titles_and_verbatim_evidence(p
         assert bool(claim["true_of"]) == (claim["kind"] == "other_paper"), claim["id"]
         if claim["true_of"]:
             assert normalize_title(claim["true_of"]) in papers, claim["id"]
+
+
+@pytest.mark.parametrize("path", QUESTION_FILES, ids=lambda p: p.name)
+def test_questions_name_exact_corpus_titles(path):
+    papers = bundled_papers()
+    questions = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    assert len({q["qid"] for q in questions}) == len(questions)
+    for question in questions:
+        for title in question.get("gold_titles", []) + question.get("related_titles", []):
+            assert normalize_title(title) in papers, question["qid"]
+        assert bool(question["gold_titles"]) == (question["type"] != "unanswerable"), question["qid"]
