@@ -150,7 +150,7 @@ _PHRASES: dict[tuple[str, str], tuple[str, bool]] = {
     ("stem", "from"): ("cause", True),
 }
 # "twice as fast as" compares like "faster than" (without a multiple, "as fast as" says they are equal;
-# "half as fast as" says "slower", so it is left alone).
+# "half as fast as" says "slower": `_FRACTION_AS`).
 _MULTIPLE_AS = re.compile(r"\b(twice|\d+(?:\.\d+)?\s*(?:x|×|times))\s+as\s+([a-z]+)\s+as\b", re.IGNORECASE)
 # "half as fast as" says "less fast than", which `_ADJECTIVES` reads as "slower than".
 _FRACTION_AS = re.compile(r"\b(?:half|a third|a quarter|one-\w+)\s+as\s+([a-z]+)\s+as\b", re.IGNORECASE)

@@ -62,7 +62,8 @@ def local_settings(**overrides: object) -> Settings:
 def test_contradicted_claims_the_embedding_verifier_accepts_are_not_supported(local_model_url):
     settings = local_settings()
     embedder = embedder_for(settings.index)
-    old = EmbeddingVerifier(settings.verification, embedder, SentenceIndex(embedder))
+    similarity_only = settings.verification.model_copy(update={"role_order": False})  # no role rule: vc-084
+    old = EmbeddingVerifier(similarity_only, embedder, SentenceIndex(embedder))
     for claim_id in CONTRADICTED:
         source = Source.from_paper(bundled_papers()[normalize_title(CLAIMS[claim_id]["paper_title"])], 1)
         assert old.verify(cited(claim_id), [source]).sentences[0].supported, claim_id  # the old verifier fails
