@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from rag.attribution import content_stems
@@ -368,26 +369,19 @@ def _statement(sentence: str, name: frozenset[str] = frozenset()) -> _Statement:
     return _Statement(frozenset(terms), tuple(relations))
 
 
-def _same_relation(one: _Relation, another: _Relation) -> bool:
+def _same_relation(one: _Relation, another: _Relation, *, loose: bool = False) -> bool:
     """The same relation of the same attribute; whatever one is better in, it is one relation ("better
-    accuracy than" and "an advantage over")."""
-    return one.key == another.key and (one.key == "beats" or one.attribute == another.attribute)
-
-
-def _agrees(one: _Relation, another: _Relation) -> bool:
-    """The same relation with the same things on the same sides. Attributes may differ by words one of
-    them adds ("more effective than" and "more effective for downstream fine-tuning than")."""
-    if one.key != another.key:
-        return False
-    if one.key != "beats" and one.attribute != another.attribute:
-        if not (one.attribute and another.attribute):  # "faster than" says nothing of "faster at inference"
-            return False
-        if not (one.attribute <= another.attribute or another.attribute <= one.attribute):
-            return False
-    return bool(one.leading & another.leading and one.other & another.other)
+    accuracy than" and "an advantage over"). `loose`: an attribute may add words to the other ("more
+    effective than" and "more effective for downstream fine-tuning than"), if both name one ("faster than"
+    says nothing of "faster at inference")."""
+    if one.key != another.key or one.key == "beats" or one.attribute == another.attribute:
+        return one.key == another.key
+    both = bool(one.attribute and another.attribute)
+    return loose and both and (one.attribute <= another.attribute or another.attribute <= one.attribute)
 
 
 def _negations(sentence: str) -> frozenset[str]:
+    """The negating words of `sentence` ("not", "without", "fails", ...)."""
     return frozenset(w for w in _WORD.findall(sentence.lower()) if w in _NEGATIONS)
 
 
@@ -399,48 +393,57 @@ def paper_name(title: str) -> frozenset[str]:
     return content_stems(head) if colon and len(head.split()) <= 4 else content_stems(title)
 
 
-def swapped_roles(claim: str, abstract: list[str], title: str = "") -> RoleSwap | None:
-    """The first pair of terms `claim` puts on the two sides of a relation in the opposite order to a
-    sentence of `abstract` (of the paper titled `title`; see the module docstring); None when no
-    sentence says the reverse."""
+def _compared(claim: str, abstract: list[str], title: str) -> Iterator[tuple[str, _Relation, _Relation]]:
+    """(abstract sentence, a relation of `claim`, a relation of that sentence) for every sentence that holds
+    at least `SAME_WORDS` of the claim relation's clause terms (the same statement, not another one that
+    shares the pivot)."""
     said = _statement(claim)
     if not said.relations:
-        return None
+        return
     name = paper_name(title)
     for sentence in abstract:
         stated = _statement(sentence, name)
         for relation in said.relations:
-            if len(relation.clause & stated.terms) < SAME_WORDS * len(relation.clause):
-                continue  # another statement that shares the pivot
-            for fact in stated.relations:
-                if not _same_relation(relation, fact):
-                    continue
-                firsts, seconds = relation.leading & fact.other, relation.other & fact.leading
-                if firsts and seconds:
-                    return RoleSwap(min(firsts), min(seconds), relation.key, sentence)
+            if len(relation.clause & stated.terms) >= SAME_WORDS * len(relation.clause):
+                for fact in stated.relations:
+                    yield sentence, relation, fact
+
+
+def _swap(relation: _Relation, fact: _Relation) -> tuple[str, str] | None:
+    """A term `relation` puts only on its leading side that `fact` puts only on its other side, and one the
+    other way round; None when there are not both."""
+    if not _same_relation(relation, fact):
+        return None
+    firsts, seconds = relation.leading & fact.other, relation.other & fact.leading
+    return (min(firsts), min(seconds)) if firsts and seconds else None
+
+
+def swapped_roles(claim: str, abstract: list[str], title: str = "") -> RoleSwap | None:
+    """The first pair of terms `claim` puts on the two sides of a relation in the opposite order to a
+    sentence of `abstract` (of the paper titled `title`; see the module docstring); None when no
+    sentence says the reverse."""
+    for sentence, relation, fact in _compared(claim, abstract, title):
+        if swap := _swap(relation, fact):
+            return RoleSwap(*swap, relation.key, sentence)
     return None
 
 
 def restated_relation(claim: str, abstract: list[str], title: str = "") -> str | None:
     """The sentence of `abstract` that states a relation of `claim` from the other side: "B is slower than
     A", "B is outperformed by A" or "B is less effective than A" where it reads "A is faster than B", "A
-    outperforms B", "A is more effective than B". The same things on the same sides of the same relation,
-    one statement active and the other inverse or passive, in a sentence that holds `SAME_WORDS` of the
-    claim clause's terms and every negation of the claim. None when there is no such sentence, or when a
-    sentence puts the claim's things the other way round (`swapped_roles` decides those)."""
-    said = _statement(claim)
-    if not said.relations or swapped_roles(claim, abstract, title):
+    outperforms B", "A is more effective than B". The same things on the same sides of the same relation
+    (`_same_relation`, loose), one statement active and the other inverse or passive, in a sentence that
+    holds `SAME_WORDS` of the claim clause's terms and every negation of the claim. None when there is no
+    such sentence, or when a sentence puts the claim's things the other way round (`swapped_roles`)."""
+    pairs = list(_compared(claim, abstract, title))
+    if any(_swap(relation, fact) for _, relation, fact in pairs):
         return None
-    name = paper_name(title)
-    for sentence in abstract:
-        if not _negations(claim) <= _negations(sentence):
-            continue
-        stated = _statement(sentence, name)
-        for relation in said.relations:
-            if len(relation.clause & stated.terms) < SAME_WORDS * len(relation.clause):
-                continue
-            if any(_agrees(relation, fact) and relation.inverse != fact.inverse for fact in stated.relations):
-                return sentence
+    negations = _negations(claim)
+    for sentence, relation, fact in pairs:
+        same_sides = relation.leading & fact.leading and relation.other & fact.other
+        mirrored = relation.inverse != fact.inverse and same_sides and _same_relation(relation, fact, loose=True)
+        if mirrored and negations <= _negations(sentence):
+            return sentence
     return None
 
 

@@ -273,7 +273,6 @@ def test_half_as_fast_is_not_read_as_faster():
 
 
 RESNEXT = "Aggregated Residual Transformations for Deep Neural Networks"
-NETWORK_IN_NETWORK = "Network In Network"
 
 
 @pytest.mark.parametrize(
@@ -284,7 +283,7 @@ NETWORK_IN_NETWORK = "Network In Network"
         (AUDIO, "CNN representations are outperformed by the representations extracted by audio transformers."),
         (RESNEXT, "When capacity is increased, going deeper or wider is less effective than increasing cardinality."),
         (
-            NETWORK_IN_NETWORK,
+            NIN,
             "Traditional fully connected layers are more prone to overfitting than global average pooling over "
             "feature maps.",
         ),
