@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from rag.direction import SideReading, read_sides
 from rag.evidence import as_data
 from rag.llm.client import LLMClient
 from rag.prompts import load_prompt, render
+from rag.roles import Comparison
 
 Verdict = Literal["supported", "contradicted", "not_enough_info"]
 
@@ -124,6 +126,11 @@ class EntailmentJudge:
             {"role": "user", "content": load_prompt("entail_followup")},
         ]
         return yes_probability(self.client.first_token_choices(messages))
+
+    def which_side(self, comparison: Comparison, title: str, evidence: list[str]) -> SideReading:
+        """Which side of `comparison` the evidence favours (`rag.direction.read_sides`: two calls)."""
+        self.calls += 2
+        return read_sides(self.client, comparison, title, evidence)
 
 
 __all__ = ["EntailmentJudge", "Judgment", "Verdict", "entailment_messages", "judgment_from_tokens", "yes_probability"]

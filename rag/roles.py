@@ -53,6 +53,13 @@ expensive", "half as fast as" and "It" were added in the sixteenth session from 
 of `direction_claims.jsonl` (it finds 13 of its correct comparisons, and nothing on any other older set).
 On the unseen `direction3_claims.jsonl` it finds a restatement in 1 of the 30 correct comparisons and in
 none of the 30 reversed ones, and the swap rule flags 10 of the reversed ones and none of the correct.
+
+`comparison` gives a claim's first relation whose two sides it can name, as the question a reader would
+ask the abstract ("which is faster?", "which performs better?") with the side it holds for first; the
+reading question of `rag.direction` asks it. Causes were extended in the seventeenth session ("induces",
+"triggers", "due to", "owing to") and a relation of influence added ("governs", "determines", "affects",
+"depends on" from the other side); "results in" was tried and left out, as it made one abstract
+sentence of the corpus read as the reverse of another of its own abstract.
 """
 
 from __future__ import annotations
@@ -85,7 +92,12 @@ _VERBS: dict[str, tuple[str, str]] = {
     "guide": ("guide guides guided guiding", ""),
     "dominate": ("dominate dominates dominated dominating", ""),
     "precede": ("precede precedes preceded preceding", ""),
-    "cause": ("cause causes caused causing", ""),
+    "cause": ("cause causes caused causing induce induces induced inducing trigger triggers triggered triggering", ""),
+    "influence": (
+        "influences influenced influencing affect affects affected affecting govern governs governed governing "
+        "determine determines determined determining",
+        "",
+    ),
     "enable": ("enable enables enabled enabling", ""),
 }
 _VERB_PIVOTS: dict[str, _Pivot] = {
@@ -149,6 +161,11 @@ _PHRASES: dict[tuple[str, str], tuple[str, bool]] = {
     ("result", "from"): ("cause", True),
     ("stems", "from"): ("cause", True),
     ("stem", "from"): ("cause", True),
+    ("due", "to"): ("cause", True),
+    ("owing", "to"): ("cause", True),
+    ("depends", "on"): ("influence", True),
+    ("depend", "on"): ("influence", True),
+    ("dependent", "on"): ("influence", True),
 }
 # "twice as fast as" compares like "faster than" (without a multiple, "as fast as" says they are equal;
 # "half as fast as" says "slower": `_FRACTION_AS`).
@@ -380,7 +397,7 @@ def _same_relation(one: _Relation, another: _Relation, *, loose: bool = False) -
     return loose and both and (one.attribute <= another.attribute or another.attribute <= one.attribute)
 
 
-def _negations(sentence: str) -> frozenset[str]:
+def negations(sentence: str) -> frozenset[str]:
     """The negating words of `sentence` ("not", "without", "fails", ...)."""
     return frozenset(w for w in _WORD.findall(sentence.lower()) if w in _NEGATIONS)
 
@@ -438,13 +455,136 @@ def restated_relation(claim: str, abstract: list[str], title: str = "") -> str |
     pairs = list(_compared(claim, abstract, title))
     if any(_swap(relation, fact) for _, relation, fact in pairs):
         return None
-    negations = _negations(claim)
+    said = negations(claim)
     for sentence, relation, fact in pairs:
         same_sides = relation.leading & fact.leading and relation.other & fact.other
         mirrored = relation.inverse != fact.inverse and same_sides and _same_relation(relation, fact, loose=True)
-        if mirrored and negations <= _negations(sentence):
+        if mirrored and said <= negations(sentence):
             return sentence
     return None
 
 
-__all__ = ["SAME_WORDS", "RoleSwap", "paper_name", "restated_relation", "swapped_roles"]
+# `comparison`: what each relation says of its leading side, as a question asks it ("which performs better?").
+_QUESTIONS = {
+    "beats": "performs better",
+    "enhance": "enhances the other",
+    "guide": "guides the other",
+    "dominate": "dominates the other",
+    "precede": "comes first",
+    "cause": "causes the other",
+    "influence": "influences the other",
+    "enable": "enables the other",
+}
+# A comparative relation's word for its leading side ("high": "higher accuracy", "higher").
+_COMPARATIVE_OF = {
+    "fast": "faster",
+    "high": "higher",
+    "large": "larger",
+    "more": "more",
+    "strong": "stronger",
+    "long": "longer",
+    "deep": "deeper",
+    "cheap": "cheaper",
+}
+# Words that end a side without naming it: verbs and adverbs before a pivot ("X consistently achieves
+# higher") or after its object ("Y is ..."), fillers and multiples before it ("holds a clear [advantage]",
+# "twice [as fast]"), and the prepositions where a pivot's object ends ("Y on ImageNet").
+_VERBS_BY_A_SIDE = frozenset(
+    {"is", "are", "was", "were", "be", "been", "has", "have", "had", "achieves", "achieve", "achieved", "shows"}
+    | {"show", "showed", "runs", "run", "performs", "perform", "performed", "yields", "yield", "obtains", "obtain"}
+    | {"gets", "get", "can", "could", "does", "do", "did", "also", "even", "still", "remains", "remain", "holds"}
+    | {"hold", "reaches", "reach", "uses", "use", "requires", "require", "needs", "need", "exhibits", "exhibit"}
+    | {"offers", "offer", "provides", "provide", "delivers", "deliver", "attains", "attain"}
+)
+_FILLERS = frozenset(
+    {"twice", "times", "x", "up", "to", "about", "only", "a", "an", "the", "significant", "clear", "in", "turn"}
+    | {"which", "what"}
+)
+_JOINING = frozenset({"and", "or", "but", "so", "thus", "then", "while", "whereas"})
+_OBJECT_ENDS = frozenset(
+    {"on", "in", "at", "by", "with", "for", "while", "when", "across", "under", "over", "using", "via", "to"}
+    | {"from", "during", "and", "as"}
+)
+# "more effective than" asks "which is more effective?", "more parameters than" "which has more parameters?".
+_ADJECTIVE_ENDINGS = ("ive", "ous", "ful", "able", "ible", "ent", "ant", "ate", "al", "ic", "ust", "one")
+_SIDE_WORDS = 8  # at most so many words name a side in a question
+
+
+class Comparison(NamedTuple):
+    """A claim's comparison or directed relation, asked the way a reader would ask the abstract."""
+
+    question: str  # what it says of its leading side, active voice: "performs better", "has the higher accuracy"
+    leading: str  # the words naming the side the claim says it holds for
+    other: str  # the words naming the other side
+    mirrored: bool = False  # the claim states it from the other side ("B is slower than A", "B is outperformed by A")
+
+
+def _subject(words: list[str]) -> list[str]:
+    """The words before a pivot that name its side, without the verbs, adverbs and multiples that end them."""
+
+    def ends_no_name(word: str) -> bool:
+        lowered = word.lower()
+        return lowered in _VERBS_BY_A_SIDE or lowered in _FILLERS or lowered.endswith("ly") or word[0].isdigit()
+
+    while words and ends_no_name(words[-1]):
+        words = words[:-1]
+    while words and words[0].lower() in _JOINING:  # ", and ThresholdNet is 10% faster than"
+        words = words[1:]
+    return words[-_SIDE_WORDS:]
+
+
+def _object(words: list[str]) -> list[str]:
+    """The words after a pivot that name its side ("by Y", "Y on ImageNet", "Y is ...": Y)."""
+    while words and words[0].lower() in ("by", "that", "of"):
+        words = words[1:]
+    kept: list[str] = []
+    for word in words:
+        if kept and (word.lower() in _OBJECT_ENDS or word.lower() in _VERBS_BY_A_SIDE):
+            break
+        kept.append(word)
+    return kept[:_SIDE_WORDS]
+
+
+def _asked(words: list[str], at: int, pivot: _Pivot) -> str:
+    """What `pivot` (at `words[at]`) says of its leading side, as a question asks it."""
+    if pivot.key in _QUESTIONS:
+        return _QUESTIONS[pivot.key]
+    if pivot.key not in _COMPARATIVE_OF:  # "cleaner than"
+        return f"is {pivot.key}"
+    between = words[at + 1 : at + pivot.width]
+    while between and between[-1].lower() in ("than", "compared", "to", "with"):
+        between = between[:-1]
+    if words[at].lower() in _MORE_OR_LESS and between and between[0].lower() in _ADJECTIVES:
+        between = between[1:]  # "more expensive": the relation is "cheap" already
+    word = _COMPARATIVE_OF[pivot.key]
+    if not between:
+        return f"is {word}"
+    if word == "more":
+        verb = "is" if between[0].lower().endswith(_ADJECTIVE_ENDINGS) else "has"
+        return f"{verb} more {' '.join(between)}"
+    return f"has the {word} {' '.join(between)}"
+
+
+def comparison(sentence: str) -> Comparison | None:
+    """The first comparison or directed relation of `sentence` whose two sides are named, with the side
+    it holds for first ("B is slower than A": which is faster? A, not B); None when there is none."""
+    for words, pivots in _clauses(sentence):
+        keys = [pivot.key for _, pivot in pivots]
+        for at, pivot in pivots:
+            before, after = _subject(words[:at]), _object(words[at + pivot.width :])
+            if keys.count(pivot.key) == 1 and before and after:
+                leading, other = (after, before) if pivot.inverse else (before, after)
+                return Comparison(_asked(words, at, pivot), " ".join(leading), " ".join(other), pivot.inverse)
+    return None
+
+
+__all__ = [
+    "SAME_WORDS",
+    "Comparison",
+    "RoleSwap",
+    "comparison",
+    "negations",
+    "paper_name",
+    "restated_relation",
+    "swapped_roles",
+]

@@ -218,6 +218,16 @@ class VerificationSettings(_Section):
         "(both verifiers, `rag.roles`); one the entailment judge calls contradicted that states the "
         'relation from the other side ("B is slower than A" where it says A is faster than B) is supported',
     )
+    direction_question: bool = Field(
+        True,
+        description="entailment verifier: a sentence stating a comparison that the judge calls contradicted is "
+        "supported when a reading question (which side does the evidence favour?) favours its side by "
+        "direction_margin, and one it calls supported is contradicted when it favours the other side by it "
+        "(`rag.direction`, two judge calls)",
+    )
+    direction_margin: float = Field(
+        0.2, ge=0.0, le=1.0, description="entailment verifier: how much the reading question must favour a side"
+    )
     require_known_names: bool = Field(
         True,
         description="entailment verifier: a sentence naming something the cited title and abstract never spell "

@@ -27,6 +27,7 @@ from rag.answer_types import AnswerSentence, Source
 from rag.attribution import misassigned_respectively, misattributed_number
 from rag.budget import cap_tokens, strip_truncation
 from rag.copying import copied_from
+from rag.direction import SideReading
 from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
@@ -35,7 +36,7 @@ from rag.llm.client import TimeLimitExceeded
 from rag.names import names_of_another_paper, subject_words, unknown_names
 from rag.paper import Paper
 from rag.registry import Registry
-from rag.roles import restated_relation, swapped_roles
+from rag.roles import comparison, negations, restated_relation, swapped_roles
 from rag.sentences import SentenceIndex
 from rag.settings import VerificationSettings
 from rag.text import split_sentences, stated_values, values_in
@@ -269,6 +270,12 @@ class Check:
     judged: bool  # whether the LLM judge was asked
     out_of_time: bool = False  # the answer's time limit passed before the judge could answer
     second_opinion: bool = False  # whether the judge was asked the yes/no question too (a second call)
+    sides_asked: bool = False  # whether the judge was asked which side of a comparison the evidence favours (two calls)
+
+    @property
+    def calls(self) -> int:
+        """The judge calls this check made."""
+        return self.judged + self.second_opinion + 2 * self.sides_asked
 
 
 @dataclass
@@ -306,7 +313,11 @@ class EntailmentVerifier(Verifier):
     against `max_checks`). A sentence the judge calls contradicted that states one of the abstract's
     relations from the other side ("B is slower than A" where it reads "A is faster than B") is supported
     by that abstract sentence (`rag.roles.restated_relation`, with `role_order`): the judge reads such a
-    mirror as a reversal. A citation
+    mirror as a reversal. Nor does it track which side of a comparison the evidence favours: a sentence
+    stating one (`rag.roles.comparison`) that the judge calls supported, or calls contradicted while the
+    sentence states it from the other side, is asked a reading question with both sides as options
+    (`rag.direction`, with `direction_question`; two calls), and the verdict turns when the evidence favours
+    the other side (contradicted) or the mirrored sentence's side (supported) by `direction_margin`. A citation
     survives only if its source is judged to support the sentence; a sentence none of its citations
     supports is re-attached to the most similar other source that the judge says supports it (never to
     one that lacks a word the sentence takes from a cited title: `rag.names.subject_words`), else kept
@@ -359,7 +370,36 @@ class EntailmentVerifier(Verifier):
         # The 1.5B judge reads "B is slower than A" against "A is faster than B" as a reversal.
         if verdict == "contradicted" and (restated := self._restated(sentence, source, abstract)):
             return Check("supported", round(judgment.supported, 4), restated, True, second_opinion=second)
-        return Check(verdict, round(judgment.supported, 4), closest, True, second_opinion=second)
+        # Nor does it track which side of a comparison the evidence favours; a reading question does.
+        reading = self._sides(sentence, source, shown, verdict)
+        if reading is not None:
+            if verdict == "contradicted" and reading.margin >= self.settings.direction_margin:
+                verdict = "supported"
+            elif verdict == "supported" and -reading.margin >= self.settings.direction_margin:
+                verdict = "contradicted"
+        asked = reading is not None
+        return Check(verdict, round(judgment.supported, 4), closest, True, second_opinion=second, sides_asked=asked)
+
+    def _sides(self, sentence: str, source: Source, shown: list[str], verdict: Verdict) -> SideReading | None:
+        """Which side of the sentence's comparison (`rag.roles.comparison`) the evidence `shown` favours,
+        with `direction_question` (`rag.direction`). Asked when the judge called the sentence supported,
+        or contradicted while the sentence states its comparison from the other side ("B is slower than
+        A", the mirror the judge misreads; a comparison in the abstract's own order that it calls
+        contradicted is wrong in something else, which the reading question does not check). Not asked
+        when the sentence has a negation the evidence lacks or a name it never spells, nor once the time
+        is up."""
+        if not self.settings.direction_question or verdict == "not_enough_info" or self.judge is None:
+            return None
+        compared = comparison(sentence)
+        if compared is None or (verdict == "contradicted" and not compared.mirrored):
+            return None
+        evidence = " ".join(shown)
+        if not negations(sentence) <= negations(evidence) or unknown_names(sentence, f"{source.title} {evidence}"):
+            return None
+        try:
+            return self.judge.which_side(compared, source.title, shown)
+        except TimeLimitExceeded:
+            return None
 
     def _restated(self, sentence: str, source: Source, abstract: list[str]) -> str | None:
         """With `role_order`, the abstract sentence stating a relation of `sentence` from the other side
@@ -401,7 +441,7 @@ class EntailmentVerifier(Verifier):
         if budget.out_of_time:
             return Check("not_enough_info", 0.0, None, False, out_of_time=True)
         check = self._check(sentence, source, similarity, [s for s in sources if s is not source])
-        budget.calls_left -= check.judged + check.second_opinion
+        budget.calls_left -= check.calls
         budget.out_of_time = check.out_of_time
         return check
 

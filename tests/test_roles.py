@@ -14,7 +14,7 @@ from evals.verifier_eval import bundled_papers
 from rag.answer_types import Source
 from rag.entailment import EntailmentJudge, Judgment
 from rag.paper import Paper, normalize_title
-from rag.roles import restated_relation, swapped_roles
+from rag.roles import Comparison, comparison, restated_relation, swapped_roles
 from rag.text import ranks_in, split_sentences, stated_values
 from rag.verification import EntailmentVerifier
 
@@ -207,6 +207,25 @@ def _source(title: str) -> Source:
     return Source.from_paper(bundled(title), 1)
 
 
+def test_a_comparison_is_asked_with_the_side_it_holds_for_first():
+    """`comparison` gives the reading question (`rag.direction`) its options: the claim's winner first,
+    whichever way round the claim says it."""
+    assert comparison("B is slower than A.") == Comparison("is faster", "A", "B", mirrored=True)
+    passive = "BERT is outperformed by the Gzip classifier on all five datasets."
+    assert comparison(passive) == Comparison("performs better", "the Gzip classifier", "BERT", mirrored=True)
+    fewer = "The model uses fewer parameters than BERT."
+    assert comparison(fewer) == Comparison("has more parameters", "BERT", "The model", mirrored=True)
+    robust = "SparK is more robust to the training dataset size than contrastive methods."
+    assert comparison(robust) == Comparison(
+        "is more robust to the training dataset size", "SparK", "contrastive methods"
+    )
+    assert comparison("Our method achieves higher accuracy than ResNet-50 on ImageNet.") == Comparison(
+        "has the higher accuracy", "Our method", "ResNet-50"
+    )
+    assert comparison("The method works well on ImageNet.") is None
+    assert comparison("It scores more than 70% on GLUE.") is None  # a quantity, not a comparison
+
+
 def test_swapped_roles_and_wrong_ranks_are_contradicted_without_the_judge(filters_only):
     verifier = filters_only
     swapped = "In the CIFAR10 experiments, DenseNet runs twice as fast as HarDNet [1]."
@@ -215,7 +234,7 @@ def test_swapped_roles_and_wrong_ranks_are_contradicted_without_the_judge(filter
     first = "CascadeTabNet ranked first for table detection in the ICDAR 2019 post-competition results [1]."
     [checked] = verifier.verify(first, [_source(CASCADE)]).sentences
     assert checked.verdict == "contradicted" and "3rd rank" in (checked.evidence or "")
-    # Without the rule, the judge is asked (and has to notice the swap by itself).
+    # Without the rule (nor the reading question), the judge is asked (and has to notice the swap by itself).
     asked: list[str] = []
 
     class Recording(EntailmentJudge):
@@ -223,7 +242,7 @@ def test_swapped_roles_and_wrong_ranks_are_contradicted_without_the_judge(filter
             asked.append(claim)
             return Judgment(0.0, 1.0, 0.0)
 
-    off = verifier.settings.model_copy(update={"role_order": False})
+    off = verifier.settings.model_copy(update={"role_order": False, "direction_question": False})
     recording = Recording(lambda: None)
     EntailmentVerifier(off, verifier.embedder, verifier.sentence_index, judge=recording).verify(
         swapped, [_source(THRESHOLDNET)]
@@ -341,7 +360,8 @@ def test_the_real_judge_reads_a_comparison_from_the_other_side_as_a_reversal_and
     [checked] = verify(claim, [paper], settings=Settings.load(overrides={"generation.backend": "local"}))
     assert checked.supported and checked.verdict == "supported" and checked.citations == [1]
     assert "increasing cardinality is more effective than going deeper or wider" in (checked.evidence or "")
-    judge_alone = Settings.load(overrides={"generation.backend": "local", "verification.role_order": False})
+    alone = {"generation.backend": "local", "verification.role_order": False, "verification.direction_question": False}
+    judge_alone = Settings.load(overrides=alone)
     [judged] = verify(claim, [paper], settings=judge_alone)
     assert not judged.supported and judged.verdict == "contradicted"
     reversed_claim = "Going deeper or wider is more effective than increasing cardinality [1]."
