@@ -53,7 +53,8 @@ def direction_messages(
 
 
 def _letters(probabilities: dict[str, float]) -> tuple[float, float, float]:
-    """Normalised probabilities of the replies beginning "A", "B" and "C" (all 0 if none was said)."""
+    """Normalised probabilities of the replies whose first token is the letter "A", "B" or "C" (with or
+    without ":", ")" or "."); all 0 if none was said."""
     mass = {letter: sum(p for token, p in probabilities.items() if token.strip(":).") == letter) for letter in "abc"}
     total = sum(mass.values())
     return (mass["a"] / total, mass["b"] / total, mass["c"] / total) if total > 0 else (0.0, 0.0, 0.0)

@@ -551,9 +551,8 @@ def _asked(words: list[str], at: int, pivot: _Pivot) -> str:
         return _QUESTIONS[pivot.key]
     if pivot.key not in _COMPARATIVE_OF:  # "cleaner than"
         return f"is {pivot.key}"
-    between = words[at + 1 : at + pivot.width]
-    while between and between[-1].lower() in ("than", "compared", "to", "with"):
-        between = between[:-1]
+    than = _than_within([w.lower() for w in words], at)  # where `_pivot` found the comparative's "than"
+    between = words[at + 1 : than[0] if than else at + pivot.width]
     if words[at].lower() in _MORE_OR_LESS and between and between[0].lower() in _ADJECTIVES:
         between = between[1:]  # "more expensive": the relation is "cheap" already
     word = _COMPARATIVE_OF[pivot.key]
