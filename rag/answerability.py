@@ -15,7 +15,9 @@ Two gates, in order:
    question is asked with the answer prompt's own prefix (system prompt, worked example, sources,
    question), so llama.cpp's prompt cache serves the answer's prefill right after: the gate costs the
    time to first token little more than one token.
-The `extractive` backend has only the first gate, at the similarity-only threshold.
+The `extractive` backend has only the first gate, at the similarity-only threshold. Between the two, the
+pipeline (every backend) abstains on a question naming something no retrieved paper spells or shortens
+(`rag.names.unspelled_question_names`, `verification.require_known_question_names`).
 """
 
 from __future__ import annotations

@@ -132,3 +132,79 @@ def names_of_another_paper(sentence: str, cited_text: str, other_texts: list[str
         return frozenset()
     elsewhere = frozenset().union(*(words_in(t) for t in other_texts)) if other_texts else frozenset()
     return missing & elsewhere
+
+
+_RUN_WORDS = 5  # a name may shorten at most this many consecutive content words ("CNN", "BiLSTM")
+
+
+def _shortens_a_run(name: str, words: list[tuple[str, bool]]) -> bool:
+    """`name` shortens consecutive content words of `words` (each marked when it continues a hyphenated
+    word, which may be passed over: "Bi-Directional"): their initials ("cnn" for "convolutional neural
+    network", "adni" for "Alzheimer's disease neuroimaging initiative"), or the first 2+ letters of one
+    followed by the beginnings of up to `_RUN_WORDS` - 1 more ("vit" for "vision transformer", "resnet"
+    for "residual network", "bilstm" for "bi-directional long-short term memory")."""
+
+    def continues(rest: str, at: int, left: int, initials: bool) -> bool:
+        if not rest:
+            return True
+        if left == 0 or at >= len(words):
+            return False
+        word, hyphenated = words[at]
+        lengths = [1] if initials else range(len(word), 0, -1)
+        if any(rest.startswith(word[:k]) and continues(rest[k:], at + 1, left - 1, initials) for k in lengths):
+            return True
+        return hyphenated and continues(rest, at + 1, left, initials)
+
+    for at, (word, _) in enumerate(words[:-1]):
+        if word[0] == name[0] and continues(name[1:], at + 1, len(name) - 1, True):
+            return True
+        for k in range(min(len(word), len(name) - 1), 1, -1):
+            if name.startswith(word[:k]) and continues(name[k:], at + 1, _RUN_WORDS - 1, False):
+                return True
+    return False
+
+
+def unspelled_question_names(question: str, texts: list[str]) -> list[str]:
+    """The names of `question`, as written, that none of `texts` spells (`unknown_names`) or shortens
+    (`_shortens_a_run`, also part by part: "CNN-BiLSTM" for "a convolutional neural network and a
+    bidirectional LSTM"): "ADNI" in "How accurate is SGUQ on the ADNI cohort?" when no retrieved paper
+    mentions ADNI. Numbers are not names."""
+    joined = "\n".join(texts)
+    unknown = {name for name in unknown_names(question, joined) if name[0].isalpha()}
+    if not unknown:
+        return []
+    lowered = joined.lower()
+    sequence = [
+        (match.group(), match.start() > 0 and lowered[match.start() - 1] == "-")
+        for match in re.finditer(r"[0-9a-z]+", lowered)
+        if match.group() not in STOPWORDS_EN_PLUS
+    ]
+    words = names_and_acronyms(joined)
+
+    def shortened(word: str) -> bool:
+        parts = [_key(part) for part in word.split("-") if _key(part)]
+        return all(
+            p.isdigit()
+            or p in GENERIC_ACRONYMS
+            or spelled_in(p, words)
+            or _abbreviated(p, words)
+            or _shortens_a_run(p, sequence)
+            for p in parts
+        )
+
+    named = {word for word in name_words(question) if _key(word) in unknown and not shortened(word)}
+    return _as_written(question, named)
+
+
+def _as_written(question: str, words: set[str]) -> list[str]:
+    """`words` in the order `question` has them, neighbours joined ("Indian Pines", not "Indian", "Pines")."""
+    found = sorted(
+        (m.start(), m.end()) for w in words for m in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", question)
+    )
+    runs: list[tuple[int, int]] = []
+    for start, end in found:
+        if runs and question[runs[-1][1] : start].isspace():
+            runs[-1] = (runs[-1][0], end)
+        elif not runs or start >= runs[-1][1]:
+            runs.append((start, end))
+    return list(dict.fromkeys(question[start:end] for start, end in runs))

@@ -27,6 +27,7 @@ from rag.generate import ExtractiveGenerator, Generator, extractive_answer, make
 from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
+from rag.names import unspelled_question_names
 from rag.relevance import (
     question_vector,
     split_nameless,
@@ -45,6 +46,9 @@ from rag.verification import EmbeddingVerifier, Verifier, render_answer
 ABSTENTION_TEXT = "The collection does not answer this question. The nearest papers are listed as sources."
 RELATED_ABSTENTION_TEXT = (
     "The collection has related papers but none of them states this. The nearest papers are listed as sources."
+)
+UNKNOWN_NAMES_TEXT = (
+    "The collection has related papers, but none of them mentions {names}. The nearest papers are listed as sources."
 )
 # A relevance rule: (sentences kept, sentences left out).
 _Split = Callable[[list[AnswerSentence]], tuple[list[AnswerSentence], list[AnswerSentence]]]
@@ -342,10 +346,17 @@ class Pipeline:
         self, question: str, query: str, history: list[Turn], evidence: Evidence
     ) -> tuple[str | None, float | None]:
         """(abstention text or None, the LLM gate's probability that the sources answer, if it was asked).
-        The similarity gate looks at every retrieved paper; the LLM gate at what the answer is written from."""
+        The similarity gate and the question's names look at every retrieved paper; the LLM gate at what the
+        answer is written from."""
         verification = self.settings.verification
         if should_abstain(evidence.sources, verification, self.generator.model):
             return ABSTENTION_TEXT, None
+        # "How accurate is SGUQ on the ADNI cohort?" when no retrieved paper mentions ADNI: the answer
+        # could only give SGUQ's accuracy on another dataset, which the verifier would rightly accept.
+        if verification.require_known_question_names and (
+            unknown := unspelled_question_names(question, [source.text for source in evidence.sources])
+        ):
+            return UNKNOWN_NAMES_TEXT.format(names=" or ".join(unknown)), None
         threshold = answerable_threshold(verification, self.generator.model)
         if threshold <= 0 or not self.asks_llm_gate(query):
             return None, None

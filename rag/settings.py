@@ -270,6 +270,12 @@ class VerificationSettings(_Section):
         description="when the question names a method, model or dataset that a source uses, leave out sentences "
         "citing no source that uses it (listed in `off_topic`; rag.relevance)",
     )
+    require_known_question_names: bool = Field(
+        True,
+        description="abstain, before generating, when the question names something (a method, dataset, cohort, "
+        "language, place, ...) that no retrieved paper spells or shortens; the abstention says which "
+        "(rag.names.unspelled_question_names)",
+    )
     require_compared_names: bool = Field(
         True,
         description="when the question compares with a method, model or dataset that no source names, or that a "
