@@ -192,8 +192,28 @@ def unspelled_question_names(question: str, texts: list[str]) -> list[str]:
             for p in parts
         )
 
-    named = {word for word in name_words(question) if _key(word) in unknown and not shortened(word)}
+    cited = _cited_as_authors_or_venues(question)
+    named = {word for word in name_words(question) if _key(word) in unknown and not shortened(word)} - cited
     return _as_written(question, named)
+
+
+# How a question points at a paper by its authors, venue or lab ("Kaplan et al.", "the NeurIPS 2023
+# paper", "OpenAI's scaling paper"), which abstracts do not state: such words name no asked thing.
+_AUTHORS = re.compile(
+    r"\b([A-Z][\w-]*)(?:\s+(?:and|&)\s+[A-Z][\w-]*)?\s+et\s+al\b|\b([A-Z][\w-]*)\s+and\s+([A-Z][\w-]*)'s?\b"
+)
+_VENUES = ("NeurIPS", "NIPS", "ICML", "ICLR", "CVPR", "ICCV", "ECCV", "ACL", "EMNLP", "NAACL", "AAAI", "IJCAI")
+_MORE_VENUES = ("KDD", "arXiv", "Interspeech", "ICASSP", "SIGIR", "TPAMI", "JMLR", "TMLR", "MICCAI", "COLING")
+_LABS = ("OpenAI", "DeepMind", "Google", "Meta", "Facebook", "Microsoft", "Anthropic", "NVIDIA", "Amazon", "IBM")
+_MORE_LABS = ("Stanford", "Berkeley", "MIT", "CMU", "Tsinghua", "Alibaba", "Baidu", "Tencent", "Huawei", "Apple")
+_VENUES_AND_LABS = frozenset(_key(word) for word in _VENUES + _MORE_VENUES + _LABS + _MORE_LABS)
+
+
+def _cited_as_authors_or_venues(question: str) -> set[str]:
+    """The words of `question` that name a paper's authors ("Kaplan et al."), venue ("NeurIPS") or lab."""
+    authors = {word for match in _AUTHORS.finditer(question) for word in match.groups() if word}
+    venues = {word for word in name_words(question) if _key(word) in _VENUES_AND_LABS}
+    return authors | venues
 
 
 def _as_written(question: str, words: set[str]) -> list[str]:

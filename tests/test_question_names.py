@@ -29,6 +29,9 @@ def test_names_no_text_spells_or_shortens_are_listed_as_written():
     assert unspelled_question_names("How does ViT do on ImageNet?", ["A Vision Transformer on ImageNet."]) == []
     assert unspelled_question_names("What does ResNet-50 reach?", ["A residual network of 50 layers."]) == []
     assert unspelled_question_names("What did they find in 2019?", ["We study scaling."]) == []  # not a name
+    scaling = ["Scaling Laws for Neural Language Models. We study empirical scaling laws for language models."]
+    for pointer in ("Kaplan et al.", "the NeurIPS", "OpenAI's"):  # authors, venues and labs point at a paper
+        assert unspelled_question_names(f"What did {pointer} paper on scaling laws find?", scaling) == []
     pines = "What accuracy on Indian Pines does it reach?"
     assert unspelled_question_names(pines, ["Hyperspectral images."]) == ["Indian Pines"]  # one name, as written
 
