@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -86,12 +87,12 @@ def spelled_in(name: str, words: frozenset[str]) -> bool:
     return len(name) >= 3 and any(w.startswith(name) or name.startswith(w) for w in words if len(w) >= 3)
 
 
-def unknown_names(sentence: str, cited_text: str) -> frozenset[str]:
+def unknown_names(sentence: str, cited_text: str, also_spelled: Callable[[str], bool] | None = None) -> frozenset[str]:
     """The names of `sentence` (`name_words`) that `cited_text` never spells, in their spelling-insensitive
     form. Spelled means: the word (`spelled_in`), the initials of a capitalised run ("DIN"), or an
     abbreviation (`_abbreviated`: "BiLSTM" for "bidirectional LSTM"); a hyphenated name is spelled when
     each of its parts is ("CNN-BiLSTM" by "a CNN and a BiLSTM"). Values with a unit ("5x", "2.7K") and
-    generic acronyms are not names."""
+    generic acronyms are not names. `also_spelled` may accept more parts (`unspelled_question_names`)."""
     words = names_and_acronyms(cited_text)
     unknown = set()
     for word in name_words(sentence):
@@ -99,7 +100,8 @@ def unknown_names(sentence: str, cited_text: str) -> frozenset[str]:
         if len(name) < 2 or word[0].isdigit() or name in GENERIC_ACRONYMS or spelled_in(name, words):
             continue
         parts = [_key(part) for part in word.split("-") if part]
-        if all(p in GENERIC_ACRONYMS or spelled_in(p, words) or _abbreviated(p, words) for p in parts):
+        extra = also_spelled or (lambda _: False)
+        if all(p in GENERIC_ACRONYMS or spelled_in(p, words) or _abbreviated(p, words) or extra(p) for p in parts):
             continue
         unknown.add(name)
     return frozenset(unknown)
@@ -170,30 +172,19 @@ def unspelled_question_names(question: str, texts: list[str]) -> list[str]:
     bidirectional LSTM"): "ADNI" in "How accurate is SGUQ on the ADNI cohort?" when no retrieved paper
     mentions ADNI. Numbers are not names."""
     joined = "\n".join(texts)
-    unknown = {name for name in unknown_names(question, joined) if name[0].isalpha()}
-    if not unknown:
-        return []
     lowered = joined.lower()
     sequence = [
         (match.group(), match.start() > 0 and lowered[match.start() - 1] == "-")
         for match in re.finditer(r"[0-9a-z]+", lowered)
         if match.group() not in STOPWORDS_EN_PLUS
     ]
-    words = names_and_acronyms(joined)
 
-    def shortened(word: str) -> bool:
-        parts = [_key(part) for part in word.split("-") if _key(part)]
-        return all(
-            p.isdigit()
-            or p in GENERIC_ACRONYMS
-            or spelled_in(p, words)
-            or _abbreviated(p, words)
-            or _shortens_a_run(p, sequence)
-            for p in parts
-        )
+    def shortened(part: str) -> bool:
+        return not part or part.isdigit() or _shortens_a_run(part, sequence)
 
+    unknown = {name for name in unknown_names(question, joined, shortened) if name[0].isalpha()}
     cited = _cited_as_authors_or_venues(question)
-    named = {word for word in name_words(question) if _key(word) in unknown and not shortened(word)} - cited
+    named = {word for word in name_words(question) if _key(word) in unknown} - cited
     return _as_written(question, named)
 
 
