@@ -91,19 +91,20 @@ def content_stems(text: str) -> frozenset[str]:
     return frozenset(stem for is_number, stem in _tokens(text) if not is_number)
 
 
-def _window(tokens: list[Token], at: int, step: int) -> list[str]:
-    """Up to `WINDOW` words from the number at `at` in direction `step`, stopping at another number."""
+def _window(tokens: list[Token], at: int, step: int, width: int = WINDOW) -> list[str]:
+    """Up to `width` words from the number at `at` in direction `step`, stopping at another number."""
     words: list[str] = []
     at += step
-    while 0 <= at < len(tokens) and len(words) < WINDOW and not tokens[at][0]:
+    while 0 <= at < len(tokens) and len(words) < width and not tokens[at][0]:
         words.append(tokens[at][1])
         at += step
     return words
 
 
 @functools.lru_cache(maxsize=4096)
-def bound_words(sentence: str) -> dict[str, frozenset[str]]:
-    """Each value of `sentence` with the words bound to it (see the module docstring)."""
+def bound_words(sentence: str, width: int = WINDOW) -> dict[str, frozenset[str]]:
+    """Each value of `sentence` with the words bound to it (see the module docstring); with `width` 1,
+    only the nearest word on each side."""
     clauses: list[list[Token]] = []
     for piece in _CLAUSE_END.split(sentence):
         tokens = _tokens(piece)
@@ -115,7 +116,7 @@ def bound_words(sentence: str) -> dict[str, frozenset[str]]:
     for tokens in clauses:
         for at, (is_number, value) in enumerate(tokens):
             if is_number:
-                bound.setdefault(value, set()).update(_window(tokens, at, -1), _window(tokens, at, 1))
+                bound.setdefault(value, set()).update(_window(tokens, at, -1, width), _window(tokens, at, 1, width))
     return {value: frozenset(words) for value, words in bound.items()}
 
 

@@ -4,7 +4,9 @@ The pipeline is assembled from `Settings`: the retriever (`retrieval.mode`), the
 (`generation.backend`) and the verifier (`verification.verifier`) are looked up in their registries.
 Answerability is decided before generation (`rag.answerability`): by similarity on every backend, and
 by the LLM's own yes/no judgment of the evidence on LLM backends (asked apart from the answer: left to
-itself, the small model always answers something).
+itself, the small model always answers something). When the verifier rejects every sentence of a draft,
+the evidence sentence stating a rejected sentence's own facts is quoted instead (`rag.quoting`), else
+the answer abstains.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
 from rag.names import unspelled_question_names
+from rag.quoting import quoted_evidence
 from rag.relevance import (
     question_vector,
     split_nameless,
@@ -54,6 +57,9 @@ UNKNOWN_NAMES_TEXT = (
 _Split = Callable[[list[AnswerSentence]], tuple[list[AnswerSentence], list[AnswerSentence]]]
 FALLBACK_NOTICE = "The model returned no answer text; showing the best evidence sentences instead."
 RESTATED_NOTICE = "The model's answer only restated the question; showing the best evidence sentences instead."
+QUOTED_NOTICE = (
+    "The model's wording did not pass the checks; the evidence sentences stating what it said are shown instead."
+)
 RESTATES_REASON = "restates the question without answering it"
 TRUNCATED_NOTICE = "The answer may be incomplete: the LLM endpoint ended its reply without saying it had finished."
 UNCHECKED_NOTICE = (
@@ -298,6 +304,12 @@ class Pipeline:
             # "How can X be done?" - "X can be done": the evidence chosen for the question says more.
             sentences = [s for s in shown if s.supported]
             notice = f"{notice} {RESTATED_NOTICE}" if notice else RESTATED_NOTICE
+        if not sentences and removed and (quoted := self._quoted_instead(removed, sources, question, query)):
+            # Every sentence was rejected, but their facts stand in the evidence: quote it (`rag.quoting`).
+            sentences, more_off_topic = self._split_off_the_question(quoted, evidence, sources, question, query)
+            off_topic += more_off_topic
+            if sentences:
+                notice = f"{notice} {QUOTED_NOTICE}" if notice else QUOTED_NOTICE
         timings.total_s = round(time.perf_counter() - started, 4)
         usage = generator.usage
         if usage.truncated:  # the endpoint closed the stream without a finish reason
@@ -338,6 +350,19 @@ class Pipeline:
         if not fallback or fallback == draft:
             return None
         return self._copy_verifier().verify(fallback, sources).sentences
+
+    def _quoted_instead(
+        self, rejected: list[AnswerSentence], sources: list[Source], question: str, query: str
+    ) -> list[AnswerSentence]:
+        """The evidence sentences stating every fact of some rejected sentence (`rag.quoting`), cited and
+        checked by similarity since they are copies; none without `verification.quote_rejected_facts`."""
+        if not self.settings.verification.quote_rejected_facts:
+            return []
+        quoted = quoted_evidence([s.text for s in rejected], sources, f"{question} {query}")
+        if not quoted:
+            return []
+        text = " ".join(f"{sentence.rstrip('.!? ')} [{n}]." for n, sentence in quoted)
+        return [s for s in self._copy_verifier().verify(text, sources).sentences if s.supported]
 
     def _copy_verifier(self) -> Verifier:
         return EmbeddingVerifier(self.settings.verification, self.searcher.embedder, self.searcher.sentence_index)

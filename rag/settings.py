@@ -258,6 +258,11 @@ class VerificationSettings(_Section):
         description="leave sentences no source supports out of the answer (listed in `removed`); "
         "abstain if none is left",
     )
+    quote_rejected_facts: bool = Field(
+        True,
+        description="when every sentence is left out, quote instead the evidence sentence stating all a left-out "
+        "sentence adds to the question (its words and values, bound alike; rag.quoting) rather than abstain",
+    )
     off_topic_margin: float | None = Field(
         0.15,
         ge=0.0,

@@ -88,3 +88,23 @@ def number_value(digits: str) -> str | None:
         return f"{float(digits.replace(',', '')):g}"
     except ValueError:
         return None
+
+
+# A sentence that stops where its object or complement should be states nothing: "The authors of the paper
+# are." A copula may end a sentence after a wh-word or "as" ("what candidate ads are", "exactly as is").
+_DANGLING = re.compile(r"\b(?:the|a|an|and|or|of|than|such as|including|namely)$", re.IGNORECASE)
+_DANGLING_COPULA = re.compile(r"\b(?:is|are|was|were)$", re.IGNORECASE)
+_CLAUSE_OPENERS = re.compile(
+    r"\b(?:what|which|who|how|where|when|whatever|as|it|they|this|that|there)\b", re.IGNORECASE
+)
+
+
+def ends_mid_clause(sentence: str) -> bool:
+    """Whether `sentence` stops before its object or complement ("... are.", "... such as.")."""
+    text = re.sub(r"[\s.!?,;:]+$", "", sentence)
+    if _DANGLING.search(text):
+        return True
+    if _DANGLING_COPULA.search(text):
+        before = text.split()[-6:-1]
+        return not _CLAUSE_OPENERS.search(" ".join(before))
+    return False

@@ -39,7 +39,7 @@ from rag.registry import Registry
 from rag.roles import comparison, negations, restated_relation, swapped_roles
 from rag.sentences import SentenceIndex
 from rag.settings import VerificationSettings
-from rag.text import split_sentences, stated_values, values_in
+from rag.text import ends_mid_clause, split_sentences, stated_values, values_in
 
 # [1] [1, 2] [1][2] [1-3] (1) (1, 2) [Source 1]
 _MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;–-]\s*\d+)*)\]|\((\d+(?:\s*[,;]\s*\d+)*)\)", re.IGNORECASE)
@@ -112,8 +112,9 @@ class Verifier(ABC):
     def verify(self, answer: str, sources: list[Source]) -> Verification:
         """Verified sentences of `answer` (with `[n]` markers numbering `sources` from 1).
 
-        Parsing, the empty cases and instruction-like sentences (never supported, `rag.instructions`) are
-        handled here; each implementation decides one sentence at a time (`_verify_sentence`)."""
+        Parsing, the empty cases, instruction-like sentences (`rag.instructions`) and sentences cut short
+        before their complement (`rag.text.ends_mid_clause`), both never supported, are handled here; each
+        implementation decides one sentence at a time (`_verify_sentence`)."""
         parsed = parse_cited_sentences(answer)
         if not parsed or not sources:
             return _unverifiable(parsed)
@@ -121,7 +122,7 @@ class Verifier(ABC):
         scratch = self._prepare(parsed, sources, similarities)
         verified, dropped = [], 0
         for i, (text, cited) in enumerate(parsed):
-            if never_supported(text):
+            if never_supported(text) or ends_mid_clause(text):  # an instruction, or a sentence cut short
                 verified.append(AnswerSentence(text=text, citations=[], supported=False, support=0.0))
                 dropped += len(cited)
                 continue

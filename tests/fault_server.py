@@ -21,7 +21,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     hung_up = 0  # trickle mode: times the client closed the connection mid-response
     delay = 0.2  # slow-judge mode: seconds before an answer
     judge_delay = 5.0  # slow-judge mode: seconds before a one-token judgment
-    reply = ""  # restate mode: the answer text
+    reply = ""  # restate and reject modes: the answer text
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
@@ -41,6 +41,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.mode == "restate":  # the answer `reply`; every one-token judgment says "supported"
             one_token = json.loads(body or b"{}").get("max_tokens") == 1
             self._send(200, _events(["supported" if one_token else self.reply], "stop"), "text/event-stream")
+        elif self.mode == "reject":  # the answer `reply`; every one-token judgment says "contradicted"
+            one_token = json.loads(body or b"{}").get("max_tokens") == 1
+            self._send(200, _events(["contradicted" if one_token else self.reply], "stop"), "text/event-stream")
         elif self.mode == "answer":  # a well-behaved endpoint: one cited sentence, then a finish reason
             self._send(200, _events(["Tiny transformers run on microcontrollers [1]."], "stop"), "text/event-stream")
         elif self.mode == "flaky":

@@ -1,0 +1,77 @@
+"""The evidence sentence that states what a rejected answer sentence says, to quote in its place.
+
+The 1.5B model often finds the right fact and words it badly: it echoes a long question around the
+answer ("135 victim models were the adversarial attacks generated from in the model parsing dataset"),
+or turns the paper's relation around ("NAFNet was plugged into the multi-head approach" where the
+approach was evaluated on NAFNet). The entailment judge rightly rejects such sentences, and when it
+rejects every sentence the question abstains although the evidence states the answer.
+
+The *facts* of a rejected sentence are what it adds to the question: its content words and values the
+question does not hold. When all of them stand in one evidence sentence, every added value next to a
+word there that the rejected sentence binds it to, and bound in both to a word of the question
+(`rag.attribution.bound_words`: "135 victim models" in both, not "a latency of 1.6%" where the evidence
+reads "CER of 1.6%"), and
+it names nothing that sentence and its paper's title do not spell (`rag.names.unknown_names`), that
+evidence sentence is what the model meant, and the paper's own words can be shown instead. A sentence
+that adds nothing but the paper's title words (an echo), or a value the evidence gives for something
+else, or a name the evidence lacks (what an invented answer to an unanswerable question usually does),
+has nothing to quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rag.answer_types import Source
+from rag.attribution import bound_words, content_stems
+from rag.budget import strip_truncation
+from rag.names import unknown_names
+from rag.text import stated_values, values_in
+
+
+def _states_the_facts(sentence: str, question: str, evidence: str, title: str) -> bool:
+    """Whether `evidence` (a sentence of the paper titled `title`) states every fact `sentence` adds to
+    `question` (see the module docstring)."""
+    words = content_stems(sentence) - content_stems(question)
+    values = stated_values(sentence) - stated_values(question)
+    if not (words - content_stems(title) or values):
+        return False  # it adds nothing of its own: an echo of the question, or of the paper's title
+    if not (words <= content_stems(evidence) and values <= values_in(evidence)):
+        return False
+    if unknown_names(sentence, f"{title} {evidence}"):
+        return False
+    # The evidence gives each value for what the sentence does and the question asks about: a word next to
+    # it there is bound to it here, and so is a word of the question bound to it in both.
+    said, stated, nearest = bound_words(sentence), bound_words(evidence), bound_words(evidence, width=1)
+    asked = content_stems(question)
+    return all(
+        nearest.get(value, frozenset()) & said.get(value, frozenset())
+        and stated.get(value, frozenset()) & said.get(value, frozenset()) & asked
+        for value in values
+    )
+
+
+def quoted_evidence(rejected: Iterable[str], sources: list[Source], question: str) -> list[tuple[int, str]]:
+    """For each rejected sentence in turn, the first evidence sentence (source number, text) of `sources`
+    that states every fact the sentence adds to `question`; each evidence sentence is quoted once, and a
+    sentence with none is skipped. `question` should hold every wording of the question (a follow-up
+    and its standalone rewrite), so that words the user said count as asked, not as facts."""
+    quoted: list[tuple[int, str]] = []
+    for sentence in rejected:
+        for source in sources:
+            found = next(
+                (
+                    text
+                    for text in map(strip_truncation, source.evidence)
+                    if _states_the_facts(sentence, question, text, source.title)
+                ),
+                None,
+            )
+            if found is not None:
+                if (source.n, found) not in quoted:
+                    quoted.append((source.n, found))
+                break
+    return quoted
+
+
+__all__ = ["quoted_evidence"]
