@@ -304,7 +304,8 @@ class Pipeline:
             # "How can X be done?" - "X can be done": the evidence chosen for the question says more.
             sentences = [s for s in shown if s.supported]
             notice = f"{notice} {RESTATED_NOTICE}" if notice else RESTATED_NOTICE
-        if not sentences and removed and (quoted := self._quoted_instead(removed, sources, question, query)):
+        rejected = removed if not unchecked else []  # a sentence the time limit left unchecked was not rejected
+        if not sentences and rejected and (quoted := self._quoted_instead(rejected, sources, question, query)):
             # Every sentence was rejected, but their facts stand in the evidence: quote it (`rag.quoting`).
             sentences, more_off_topic = self._split_off_the_question(quoted, evidence, sources, question, query)
             off_topic += more_off_topic

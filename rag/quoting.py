@@ -15,7 +15,8 @@ it names nothing that sentence and its paper's title do not spell (`rag.names.un
 evidence sentence is what the model meant, and the paper's own words can be shown instead. A sentence
 that adds nothing but the paper's title words (an echo), or a value the evidence gives for something
 else, or a name the evidence lacks (what an invented answer to an unanswerable question usually does),
-has nothing to quote.
+has nothing to quote. Sentences the answer's time limit left unchecked were not rejected, and are not
+quoted for (`rag.pipeline`).
 """
 
 from __future__ import annotations
