@@ -94,13 +94,13 @@ def unknown_names(sentence: str, cited_text: str, also_spelled: Callable[[str], 
     each of its parts is ("CNN-BiLSTM" by "a CNN and a BiLSTM"). Values with a unit ("5x", "2.7K") and
     generic acronyms are not names. `also_spelled` may accept more parts (`unspelled_question_names`)."""
     words = names_and_acronyms(cited_text)
+    extra = also_spelled or (lambda _: False)
     unknown = set()
     for word in name_words(sentence):
         name = _key(word)
         if len(name) < 2 or word[0].isdigit() or name in GENERIC_ACRONYMS or spelled_in(name, words):
             continue
         parts = [_key(part) for part in word.split("-") if part]
-        extra = also_spelled or (lambda _: False)
         if all(p in GENERIC_ACRONYMS or spelled_in(p, words) or _abbreviated(p, words) or extra(p) for p in parts):
             continue
         unknown.add(name)

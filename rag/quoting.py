@@ -22,6 +22,7 @@ quoted for (`rag.pipeline`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rag.answer_types import Source
 from rag.attribution import bound_words, content_stems
@@ -30,26 +31,39 @@ from rag.names import unknown_names
 from rag.text import stated_values, values_in
 
 
-def _states_the_facts(sentence: str, question: str, evidence: str, title: str) -> bool:
-    """Whether `evidence` (a sentence of the paper titled `title`) states every fact `sentence` adds to
-    `question` (see the module docstring)."""
-    words = content_stems(sentence) - content_stems(question)
-    values = stated_values(sentence) - stated_values(question)
-    if not (words - content_stems(title) or values):
-        return False  # it adds nothing of its own: an echo of the question, or of the paper's title
-    if not (words <= content_stems(evidence) and values <= values_in(evidence)):
-        return False
-    if unknown_names(sentence, f"{title} {evidence}"):
-        return False
-    # The evidence gives each value for what the sentence does and the question asks about: a word next to
-    # it there is bound to it here, and so is a word of the question bound to it in both.
-    said, stated, nearest = bound_words(sentence), bound_words(evidence), bound_words(evidence, width=1)
-    asked = content_stems(question)
-    return all(
-        nearest.get(value, frozenset()) & said.get(value, frozenset())
-        and stated.get(value, frozenset()) & said.get(value, frozenset()) & asked
-        for value in values
-    )
+@dataclass(frozen=True)
+class _Facts:
+    """What a rejected sentence adds to the question: content words, values, and each value's bound words."""
+
+    sentence: str
+    words: frozenset[str]
+    values: frozenset[str]
+    bound: dict[str, frozenset[str]]
+    asked: frozenset[str]  # the question's content words
+
+    @classmethod
+    def of(cls, sentence: str, question: str) -> _Facts:
+        asked = content_stems(question)
+        values = frozenset(stated_values(sentence) - stated_values(question))
+        return cls(sentence, content_stems(sentence) - asked, values, bound_words(sentence), asked)
+
+    def stated_by(self, evidence: str, title: str) -> bool:
+        """Whether `evidence` (a sentence of the paper titled `title`) states all of them (see the module
+        docstring)."""
+        if not (self.words - content_stems(title) or self.values):
+            return False  # it adds nothing of its own: an echo of the question, or of the paper's title
+        if not (self.words <= content_stems(evidence) and self.values <= values_in(evidence)):
+            return False
+        if unknown_names(self.sentence, f"{title} {evidence}"):
+            return False
+        # The evidence gives each value for what the sentence does and the question asks about: a word next
+        # to it there is bound to it here, and so is a word of the question bound to it in both.
+        stated, nearest = bound_words(evidence), bound_words(evidence, width=1)
+        return all(
+            nearest.get(value, frozenset()) & self.bound.get(value, frozenset())
+            and stated.get(value, frozenset()) & self.bound.get(value, frozenset()) & self.asked
+            for value in self.values
+        )
 
 
 def quoted_evidence(rejected: Iterable[str], sources: list[Source], question: str) -> list[tuple[int, str]]:
@@ -59,19 +73,11 @@ def quoted_evidence(rejected: Iterable[str], sources: list[Source], question: st
     and its standalone rewrite), so that words the user said count as asked, not as facts."""
     quoted: list[tuple[int, str]] = []
     for sentence in rejected:
-        for source in sources:
-            found = next(
-                (
-                    text
-                    for text in map(strip_truncation, source.evidence)
-                    if _states_the_facts(sentence, question, text, source.title)
-                ),
-                None,
-            )
-            if found is not None:
-                if (source.n, found) not in quoted:
-                    quoted.append((source.n, found))
-                break
+        facts = _Facts.of(sentence, question)
+        candidates = ((s.n, strip_truncation(text), s.title) for s in sources for text in s.evidence)
+        found = next(((n, text) for n, text, title in candidates if facts.stated_by(text, title)), None)
+        if found is not None and found not in quoted:
+            quoted.append(found)
     return quoted
 
 

@@ -82,6 +82,22 @@ def test_words_of_the_question_in_any_wording_count_as_asked_not_as_facts():
     assert quoted_evidence([rejected], [whole_abstract(VICTIMS)], follow_up) == []
 
 
+@pytest.mark.slow
+def test_the_real_judge_rejects_the_recorded_echo_and_its_fact_is_quoted(bundled_index, local_model_url):
+    """The real pieces the pipeline uses after generation: the evidence retrieved for the question, the
+    embedded model judging the echo the same model wrote for it (f4-024), then the quote. The fault-server
+    tests below stand in only for the draft, which the model does not write the same way every run."""
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline(Settings.load(overrides={"generation.backend": "local", "index.dir": str(bundled_index)}))
+    sources = pipeline.gather_evidence(VICTIMS_QUESTION, VICTIMS_QUESTION).answer_sources
+    [judged] = pipeline.verifier.verify(f"{VICTIMS_ECHO.rstrip('.')} [1].", sources).sentences
+    assert not judged.supported  # what the old code then abstained on
+    [quote] = pipeline._quoted_instead([judged], sources, VICTIMS_QUESTION, VICTIMS_QUESTION)
+    assert quote.supported and "135 victim models" in quote.text
+    assert sources[quote.citations[0] - 1].title == VICTIMS
+
+
 def _ask_with_rejecting_judge(question: str, reply: str, bundled_index, monkeypatch, **settings: object):
     """`ask` through an OpenAI-compatible endpoint that answers `reply` and calls every judged sentence
     contradicted (what the local judge did to these drafts)."""
