@@ -30,6 +30,11 @@ def _key(word: str) -> str:
     return key[:-1] if len(key) > 3 and key.endswith("s") else key
 
 
+def name_key(word: str) -> str:
+    """A word's spelling-insensitive form, as `names_in` and `words_in` give it."""
+    return _key(word)
+
+
 def _marked_words(text: str) -> set[str]:
     """The words of `text`, as written, that look like names whatever their place: a capital after the
     first letter or letters joined to digits."""

@@ -30,6 +30,7 @@ from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
 from rag.names import unspelled_question_names
+from rag.paper import Paper
 from rag.quoting import quoted_evidence
 from rag.relevance import (
     question_vector,
@@ -39,11 +40,13 @@ from rag.relevance import (
     split_off_topic,
     split_restated,
     split_unaddressed_comparison,
+    split_value_for_another_setting,
 )
 from rag.rerank import shared_e5_ranker
 from rag.retrieve import Searcher, SearchFilters, get_searcher
 from rag.sentences import SentenceIndex
 from rag.settings import Settings
+from rag.text import ends_mid_clause
 from rag.verification import EmbeddingVerifier, Verifier, render_answer
 
 ABSTENTION_TEXT = "The collection does not answer this question. The nearest papers are listed as sources."
@@ -98,6 +101,7 @@ class Evidence(NamedTuple):
     sources: list[Source]  # evidence from every retrieved paper: the similarity gate, abstentions
     answer_sources: list[Source]  # what the answer is written from: every paper or the first alone (rag.focus)
     question_vector: np.ndarray  # what evidence and answer sentences are scored against (rag.relevance)
+    papers: dict[str, Paper]  # the retrieved papers by id: whole abstracts for the relevance rules
 
 
 class AnswerStream:
@@ -157,11 +161,12 @@ class Pipeline:
         index = self.searcher.sentence_index
         sources = select_evidence(vector, hits, index, settings, query)
         rerank = self._first_paper_reranking(query, question)
+        papers = {hit.paper.paper_id: hit.paper for hit in hits}
         if not answer_from_first(hits, sources, settings.focus_ratio, question, query):
             reranked = sources if rerank is None else select_evidence(vector, hits, index, settings, query, rerank)
-            return Evidence(sources, reranked, vector)
+            return Evidence(sources, reranked, vector, papers)
         one_paper = settings.model_copy(update={"max_sentences_per_paper": settings.focus_sentences})
-        return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query, rerank), vector)
+        return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query, rerank), vector, papers)
 
     def _first_paper_reranking(self, query: str, question: str) -> RankSimilarity | None:
         """What picks the first paper's sentences for the answer: e5-small (`rag.rerank`), or None for MiniLM.
@@ -226,6 +231,13 @@ class Pipeline:
             )
         if checks.drop_restatements:
             rules.append((RESTATES_REASON, lambda s: split_restated(s, question, query)))
+        if checks.require_asked_setting:
+            rules.append(
+                (
+                    "the cited abstract gives this value for another setting than the one asked about",
+                    lambda s: split_value_for_another_setting(s, sources, evidence.papers, question, query),
+                )
+            )
         if checks.require_number:
             rules.append(
                 (
@@ -299,12 +311,13 @@ class Pipeline:
             removed = [s for s in sentences if not s.supported]
             sentences = [s for s in sentences if s.supported]
         sentences, off_topic = self._split_off_the_question(sentences, evidence, sources, question, query)
-        restated = any(s.left_out == RESTATES_REASON for s in off_topic)
+        restated = any(s.left_out == RESTATES_REASON for s in off_topic) and question_intent(question) in ("how", "why")
         if not sentences and restated and (shown := self._evidence_instead(draft, sources)) is not None:
             # "How can X be done?" - "X can be done": the evidence chosen for the question says more.
             sentences = [s for s in shown if s.supported]
             notice = f"{notice} {RESTATED_NOTICE}" if notice else RESTATED_NOTICE
-        rejected = removed if not unchecked else []  # a sentence the time limit left unchecked was not rejected
+        # A sentence the time limit left unchecked was not rejected; one cut short states no fact to quote.
+        rejected = [s for s in removed if not ends_mid_clause(s.text)] if not unchecked else []
         if not sentences and rejected and (quoted := self._quoted_instead(rejected, sources, question, query)):
             # Every sentence was rejected, but their facts stand in the evidence: quote it (`rag.quoting`).
             sentences, more_off_topic = self._split_off_the_question(quoted, evidence, sources, question, query)

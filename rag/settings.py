@@ -236,7 +236,8 @@ class VerificationSettings(_Section):
     judge_reads_evidence: bool = Field(
         True,
         description="entailment verifier: the judge reads a source's evidence sentences (what the answer was "
-        "written from) and the closest abstract sentence, not only the closest few",
+        "written from), the closest abstract sentence and those spelling the claim's names and values the "
+        "evidence does not, not only the closest few",
     )
     max_checks: int = Field(8, ge=1, description="entailment verifier: LLM judge calls per answer at most")
     repair_candidates: int = Field(2, ge=0, description="entailment verifier: other sources tried for a sentence")
@@ -294,8 +295,15 @@ class VerificationSettings(_Section):
     )
     drop_restatements: bool = Field(
         True,
-        description="for a how/why question, leave out sentences that only restate it; if nothing else is left, "
-        "show the best evidence sentences instead (rag.relevance.split_restated)",
+        description="leave out sentences that only restate the question (not for yes/no or either/or questions); "
+        "if nothing else is left, a how/why question shows the best evidence sentences instead, any other "
+        "abstains (rag.relevance.split_restated)",
+    )
+    require_asked_setting: bool = Field(
+        True,
+        description="leave out a sentence giving a value that the cited abstract states, in its one sentence "
+        "stating it, for another setting than the one the question and the sentence name (listed in "
+        "`off_topic`; rag.relevance.split_value_for_another_setting)",
     )
     require_name: bool = Field(
         True,

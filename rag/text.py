@@ -91,20 +91,33 @@ def number_value(digits: str) -> str | None:
 
 
 # A sentence that stops where its object or complement should be states nothing: "The authors of the paper
-# are." A copula may end a sentence after a wh-word or "as" ("what candidate ads are", "exactly as is").
+# are.", "The accelerator was evaluated on." A copula may end a sentence after a wh-word or "as" ("what
+# candidate ads are", "exactly as is"), a preposition a relative or infinitive clause ("the lengths they were
+# trained on", "music to soundtrack videos with", "and so on"); in a long sentence the clause may be one
+# without an opener ("... of the data the benchmark was trained on"), so only short ones are read for it.
+_SHORT = 15
 _DANGLING = re.compile(r"\b(?:the|a|an|and|or|of|than|such as|including|namely)$", re.IGNORECASE)
 _DANGLING_COPULA = re.compile(r"\b(?:is|are|was|were)$", re.IGNORECASE)
+_DANGLING_PREPOSITION = re.compile(
+    r"\b(?:on|in|for|with|from|by|at|into|about|between|via|using|against|across)$", re.IGNORECASE
+)
 _CLAUSE_OPENERS = re.compile(
     r"\b(?:what|which|who|how|where|when|whatever|as|it|they|this|that|there)\b", re.IGNORECASE
+)
+_RELATIVE_OPENERS = re.compile(
+    r"\b(?:what|which|who|whom|whose|how|where|when|whatever|as|it|they|this|that|these|those|there|we|"
+    r"he|she|to|so)\b",
+    re.IGNORECASE,
 )
 
 
 def ends_mid_clause(sentence: str) -> bool:
-    """Whether `sentence` stops before its object or complement ("... are.", "... such as.")."""
+    """Whether `sentence` stops before its object or complement ("... are.", "... such as.", "... run on.")."""
     text = re.sub(r"[\s.!?,;:]+$", "", sentence)
     if _DANGLING.search(text):
         return True
     if _DANGLING_COPULA.search(text):
-        before = text.split()[-6:-1]
-        return not _CLAUSE_OPENERS.search(" ".join(before))
+        return not _CLAUSE_OPENERS.search(" ".join(text.split()[-6:-1]))
+    if _DANGLING_PREPOSITION.search(text) and len(text.split()) <= _SHORT:
+        return not _RELATIVE_OPENERS.search(" ".join(text.split()[-8:-1]))
     return False

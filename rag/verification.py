@@ -33,7 +33,7 @@ from rag.entailment import EntailmentJudge, Verdict
 from rag.errors import ComponentError
 from rag.instructions import never_supported
 from rag.llm.client import TimeLimitExceeded
-from rag.names import names_of_another_paper, subject_words, unknown_names
+from rag.names import name_words, names_in, names_of_another_paper, subject_words, unknown_names, words_in
 from rag.paper import Paper
 from rag.registry import Registry
 from rag.roles import comparison, negations, restated_relation, swapped_roles
@@ -292,6 +292,25 @@ JUDGE_SENTENCE_TOKENS = 300  # per abstract sentence shown to the entailment jud
 _SEVERITY = {"contradicted": 0, "not_enough_info": 1, "supported": 2}
 
 
+def _spelling(sentence: str, shown: list[str], abstract: list[str], most: int = 2) -> list[str]:
+    """Up to `most` abstract sentences spelling the names and values of `sentence` that `shown` does not,
+    the one spelling most of them first ("evaluated on the LibriSpeech corpus", where the evidence the
+    answer was written from never names LibriSpeech and the sentence closest to the claim is another one);
+    none when `shown` spells them all."""
+    said = " ".join(shown)
+    wanted: set[str] = {key for word in name_words(sentence) for key in names_in(word)} - words_in(said)
+    wanted |= {f"#{v}" for v in stated_values(sentence) - values_in(said)}
+    picked: list[str] = []
+    while wanted and len(picked) < most:
+        spelled = {s: wanted & (words_in(s) | {f"#{v}" for v in values_in(s)}) for s in abstract if s not in picked}
+        best = max(spelled, key=lambda s: len(spelled[s]), default=None)
+        if best is None or not spelled[best]:
+            break
+        picked.append(best)
+        wanted -= spelled[best]
+    return picked
+
+
 @VERIFIERS.register("entailment", "an LLM entailment verdict per sentence and cited source, after cheap filters")
 class EntailmentVerifier(Verifier):
     """Every sentence gets a verdict (supported / contradicted / not_enough_info) from the LLM judge,
@@ -352,7 +371,8 @@ class EntailmentVerifier(Verifier):
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).
-        shown = [cap_tokens(s, JUDGE_SENTENCE_TOKENS) or "" for s in self._shown(source, abstract, similarity)]
+        shown = self._shown(sentence, source, abstract, similarity)
+        shown = [cap_tokens(s, JUDGE_SENTENCE_TOKENS) or "" for s in shown]
         try:
             judgment = self.judge.judge(sentence, source.title, shown)
         except TimeLimitExceeded:  # unchecked is not supported: the sentence is left out, and the user told why
@@ -412,16 +432,18 @@ class EntailmentVerifier(Verifier):
             return None
         return restated
 
-    def _shown(self, source: Source, abstract: list[str], similarity: np.ndarray) -> list[str]:
+    def _shown(self, sentence: str, source: Source, abstract: list[str], similarity: np.ndarray) -> list[str]:
         """The sentences the judge reads. For an answer's source, its evidence sentences (what the
         generator was shown, so the one it paraphrased is there even when MiniLM ranks it low), then the
-        abstract sentence closest to the claim if it is not among them; the evidence comes first and is
-        the same for every sentence citing the source, so the server's prompt cache prefills it once.
+        abstract sentence closest to the claim and the one spelling the claim's names and values that the
+        evidence does not (`_spelling`), if they are not among them; the evidence comes first and is the
+        same for every sentence citing the source, so the server's prompt cache prefills it once.
         Without evidence (`rag verify`), the `entailment_sentences` closest, in abstract order."""
         closest = abstract[int(np.argmax(similarity))]
         if source.evidence and self.settings.judge_reads_evidence:
             shown = [strip_truncation(s) for s in source.evidence]
-            return shown if closest in shown else [*shown, closest]
+            extra = [closest, *_spelling(sentence, shown, abstract)]
+            return shown + [s for s in dict.fromkeys(extra) if s not in shown]
         return [abstract[k] for k in sorted(np.argsort(-similarity)[: self.settings.entailment_sentences])]
 
     def _prepare(

@@ -150,6 +150,11 @@ def test_an_invented_answer_still_abstains(question, reply, bundled_index, monke
         ("Features are compressed regardless of what candidate ads are.", False),  # after a wh-word
         ("CIFAR10-DVS and DVS128 Gesture were the datasets it was tested on.", False),  # a stranded preposition
         ("ViT-Huge is divided into 16 modules.", False),
+        ("The SAT accelerator was evaluated on.", True),  # a preposition with no object (dev-048)
+        ("Two collections of autophagy-related abstracts from PubMed were run on.", True),  # f6-007
+        ("The learnt models generalize beyond the maximum lengths they were trained on.", False),  # relative
+        ("It offers a search experience that is easier to find music to soundtrack videos with.", False),
+        ("Training on just two MRI volumes takes only 4% of the data the benchmark was trained on.", False),
     ],
 )
 def test_a_sentence_that_stops_before_its_complement_is_cut_short(sentence, cut_short):

@@ -194,6 +194,8 @@ def test_what_a_question_compares_with():
     assert compared_names("How does SingLoRA compare with DoRA on MNLI?") == {"dora", "mnli"}
     assert compared_names("Is Starbucks better than NV-Embed on MTEB?") == {"nvembed", "mteb"}
     assert compared_names("What accuracy does SingLoRA reach on MNLI?") == frozenset()
+    # f6-012: "rather than the DNN itself" compares with no named thing; the answer (56%) was left out for it.
+    assert compared_names("What share of latency goes to data movement rather than the DNN itself?") == frozenset()
 
 
 def test_a_comparison_whose_answer_never_names_what_it_is_compared_with_is_not_answered():

@@ -213,11 +213,33 @@ def test_the_judge_reads_the_evidence_the_answer_was_written_from():
     closest_three = [abstract[k] for k in sorted(similarity.argsort()[::-1][:3])]
     assert finding not in closest_three  # what the judge read before
     bare = Source.from_paper(paper, 1)
-    assert verifier._shown(bare, abstract, similarity) == closest_three  # `rag verify`: no evidence
+    assert verifier._shown(claim, bare, abstract, similarity) == closest_three  # `rag verify`: no evidence
     answered = Source.from_paper(paper, 1, [abstract[1], finding])
-    shown = verifier._shown(answered, abstract, similarity)
+    shown = verifier._shown(claim, answered, abstract, similarity)
     assert shown[:2] == [abstract[1], finding] and shown[2] == abstract[int(similarity.argmax())]
-    assert verifier._shown(Source.from_paper(paper, 1, [shown[2]]), abstract, similarity) == [shown[2]]
+    assert verifier._shown(claim, Source.from_paper(paper, 1, [shown[2]]), abstract, similarity) == [shown[2]]
+
+
+def test_the_judge_also_reads_the_sentence_spelling_what_the_evidence_does_not():
+    """f8-042: "evaluated on the LibriSpeech corpus" was judged against three evidence sentences that never
+    name LibriSpeech and a closest sentence about HMM-GMM; the judge rejected a true sentence."""
+    settings = local_settings()
+    embedder = embedder_for(settings.index)
+    verifier = EntailmentVerifier(settings.verification, embedder, SentenceIndex(embedder))
+    title = "Improved Contextual Recognition In Automatic Speech Recognition Systems By Semantic Lattice Rescoring"
+    paper = bundled_papers()[normalize_title(title)]
+    abstract = SentenceIndex(embedder).sentences([paper])[paper.paper_id][0]
+    spelling = next(s for s in abstract if "LibriSpeech" in s)
+    evidence = [s for s in abstract if "LibriSpeech" not in s][:3]
+    claim = "The HMM-GMM/DNN recognizer was evaluated on the LibriSpeech corpus."
+    similarity = embedder.embed([claim])[0] @ embedder.embed(abstract).T
+    shown = verifier._shown(claim, Source.from_paper(paper, 1, evidence), abstract, similarity)
+    assert shown[:3] == evidence and spelling in shown
+    # A claim the evidence already spells gets nothing more than the closest sentence.
+    plain = "The recognizer uses HMM-GMM with DNN models."
+    similarity = embedder.embed([plain])[0] @ embedder.embed(abstract).T
+    shown = verifier._shown(plain, Source.from_paper(paper, 1, evidence), abstract, similarity)
+    assert spelling not in shown and len(shown) <= 4
 
 
 @pytest.mark.slow
