@@ -13,6 +13,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from rag.answer_types import Answer
+from rag.pipeline import ask
+from rag.settings import Settings
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -105,3 +112,15 @@ def misbehaving_server(mode: str, reply: str = "") -> Iterator[tuple[str, type[_
     finally:
         server.shutdown()
         server.server_close()
+
+
+def ask_through(
+    mode: str, reply: str, question: str, index_dir: Path, monkeypatch: pytest.MonkeyPatch, **settings: object
+) -> Answer:
+    """`rag.ask` through a `misbehaving_server(mode, reply)` used as the OpenAI-compatible endpoint, with
+    `settings` as overrides ("restate": every judgment says supported; "reject": contradicted)."""
+    with misbehaving_server(mode, reply=reply) as (url, _handler):
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        monkeypatch.setenv("OPENAI_API_KEY", "not-needed")
+        monkeypatch.setenv("RAG_MODEL", "m")
+        return ask(question, backend="openai", index_dir=index_dir, settings=Settings.load(overrides=settings))

@@ -12,10 +12,10 @@ import pytest
 from evals.verifier_eval import bundled_papers
 from rag.answer_types import AnswerSentence, Source
 from rag.paper import Paper, normalize_title
-from rag.pipeline import RELATED_ABSTENTION_TEXT, ask
+from rag.pipeline import RELATED_ABSTENTION_TEXT
 from rag.relevance import split_nameless, split_restated, split_value_for_another_setting
 from rag.text import split_sentences
-from tests.fault_server import misbehaving_server
+from tests.fault_server import ask_through
 
 SELFIE = "Selfie: Self-supervised Pretraining for Image Embedding"
 CANTONESE = "Syllable based DNN-HMM Cantonese Speech to Text System"
@@ -127,19 +127,9 @@ def test_a_hyphenated_word_made_of_the_questions_words_names_nothing():
     assert split_nameless([named], question) == ([named], [])
 
 
-def _ask_with_agreeing_judge(question: str, reply: str, bundled_index, monkeypatch):
-    """`ask` through an OpenAI-compatible endpoint that answers `reply`, says yes to the answerability
-    question and "supported" to every judgment (what the local judge did with these drafts)."""
-    with misbehaving_server("restate", reply=reply) as (url, _handler):
-        monkeypatch.setenv("OPENAI_BASE_URL", url)
-        monkeypatch.setenv("OPENAI_API_KEY", "not-needed")
-        monkeypatch.setenv("RAG_MODEL", "m")
-        return ask(question, backend="openai", index_dir=bundled_index)
-
-
 def test_a_near_miss_answered_with_another_settings_value_abstains(bundled_index, monkeypatch):
     reply = "Selfie pretraining improves ResNet-50 accuracy on CIFAR-10 from 35.6% to 46.7% [1]."
-    answer = _ask_with_agreeing_judge(SELFIE_QUESTION, reply, bundled_index, monkeypatch)
+    answer = ask_through("restate", reply, SELFIE_QUESTION, bundled_index, monkeypatch)
     assert answer.abstained and answer.answer == RELATED_ABSTENTION_TEXT
     [left_out] = answer.off_topic
     assert left_out.supported and "another setting" in (left_out.left_out or "")
@@ -148,22 +138,19 @@ def test_a_near_miss_answered_with_another_settings_value_abstains(bundled_index
 def test_a_near_miss_answered_with_a_restatement_abstains(bundled_index, monkeypatch):
     question = "Which three vision tasks was the Entropic Student supervised-compression approach evaluated on?"
     reply = "The Entropic Student supervised-compression approach was evaluated on three vision tasks [1]."
-    answer = _ask_with_agreeing_judge(question, reply, bundled_index, monkeypatch)
+    answer = ask_through("restate", reply, question, bundled_index, monkeypatch)
     assert answer.abstained and answer.answer == RELATED_ABSTENTION_TEXT
     assert [s.left_out for s in answer.off_topic] == ["restates the question without answering it"]
 
 
 def test_a_rejected_sentence_cut_short_is_not_quoted(bundled_index, monkeypatch):
     """f6-007: "Two collections ... were run on [1]." is cut short; quoting would show the sentence about
-    the two collections, which does not say how many abstracts they hold."""
+    the two collections, which does not say how many abstracts they hold. The endpoint rejects every
+    judged sentence, as the local judge did."""
     question = (
         "How many PubMed abstracts were in the autophagy-related collections that the EasyNER pipeline was run on?"
     )
     reply = "Two collections of autophagy-related abstracts from PubMed were run on [1]."
-    with misbehaving_server("reject", reply=reply) as (url, _handler):
-        monkeypatch.setenv("OPENAI_BASE_URL", url)
-        monkeypatch.setenv("OPENAI_API_KEY", "not-needed")
-        monkeypatch.setenv("RAG_MODEL", "m")
-        answer = ask(question, backend="openai", index_dir=bundled_index)
+    answer = ask_through("reject", reply, question, bundled_index, monkeypatch)
     assert answer.abstained and answer.sentences == []
     assert [s.text for s in answer.removed] == [reply.replace(" [1]", "")]

@@ -13,11 +13,11 @@ from evals.verifier_eval import bundled_papers
 from rag import verify
 from rag.answer_types import Source
 from rag.paper import normalize_title
-from rag.pipeline import QUOTED_NOTICE, RELATED_ABSTENTION_TEXT, ask
+from rag.pipeline import QUOTED_NOTICE, RELATED_ABSTENTION_TEXT
 from rag.quoting import quoted_evidence
 from rag.settings import Settings
 from rag.text import ends_mid_clause, split_sentences
-from tests.fault_server import misbehaving_server
+from tests.fault_server import ask_through
 
 VICTIMS = "Can Adversarial Examples Be Parsed to Reveal Victim Model Information?"
 VICTIMS_QUESTION = "how many victim models were the adversarial attacks generated from in the model parsing dataset?"
@@ -101,11 +101,7 @@ def test_the_real_judge_rejects_the_recorded_echo_and_its_fact_is_quoted(bundled
 def _ask_with_rejecting_judge(question: str, reply: str, bundled_index, monkeypatch, **settings: object):
     """`ask` through an OpenAI-compatible endpoint that answers `reply` and calls every judged sentence
     contradicted (what the local judge did to these drafts)."""
-    with misbehaving_server("reject", reply=reply) as (url, _handler):
-        monkeypatch.setenv("OPENAI_BASE_URL", url)
-        monkeypatch.setenv("OPENAI_API_KEY", "not-needed")
-        monkeypatch.setenv("RAG_MODEL", "m")
-        return ask(question, backend="openai", index_dir=bundled_index, settings=Settings.load(overrides=settings))
+    return ask_through("reject", reply, question, bundled_index, monkeypatch, **settings)
 
 
 def test_an_answer_whose_every_sentence_is_rejected_quotes_the_evidence_stating_its_fact(bundled_index, monkeypatch):
