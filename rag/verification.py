@@ -267,7 +267,7 @@ class Check:
 
     verdict: Verdict
     support: float  # probability of `supported` (without the judge: 1 for a copy, else 0)
-    evidence: str | None  # the abstract sentence closest to the answer sentence
+    evidence: str | None  # the deciding abstract sentence: one spelling the sentence's names, or the closest
     judged: bool  # whether the LLM judge was asked
     out_of_time: bool = False  # the answer's time limit passed before the judge could answer
     second_opinion: bool = False  # whether the judge was asked the yes/no question too (a second call)
@@ -371,8 +371,12 @@ class EntailmentVerifier(Verifier):
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).
-        shown = self._shown(sentence, source, abstract, similarity)
-        shown = [cap_tokens(s, JUDGE_SENTENCE_TOKENS) or "" for s in shown]
+        read = self._shown(sentence, source, abstract, similarity)
+        shown = [cap_tokens(s, JUDGE_SENTENCE_TOKENS) or "" for s in read]
+        # A sentence read for the claim's own names and values (`_spelling`) decides it rather than the closest.
+        reading_evidence = bool(source.evidence) and self.settings.judge_reads_evidence
+        spelled = [s for s in read[len(source.evidence) :] if s != closest] if reading_evidence else []
+        deciding = spelled[0] if spelled else closest
         try:
             judgment = self.judge.judge(sentence, source.title, shown)
         except TimeLimitExceeded:  # unchecked is not supported: the sentence is left out, and the user told why
@@ -399,7 +403,7 @@ class EntailmentVerifier(Verifier):
             elif verdict == "supported" and -reading.margin >= self.settings.direction_margin:
                 verdict = "contradicted"
         asked = reading is not None
-        return Check(verdict, round(judgment.supported, 4), closest, True, second_opinion=second, sides_asked=asked)
+        return Check(verdict, round(judgment.supported, 4), deciding, True, second_opinion=second, sides_asked=asked)
 
     def _sides(self, sentence: str, source: Source, shown: list[str], verdict: Verdict) -> SideReading | None:
         """Which side of the sentence's comparison (`rag.roles.comparison`) the evidence `shown` favours,

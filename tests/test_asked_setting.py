@@ -154,3 +154,16 @@ def test_a_rejected_sentence_cut_short_is_not_quoted(bundled_index, monkeypatch)
     answer = ask_through("reject", reply, question, bundled_index, monkeypatch)
     assert answer.abstained and answer.sentences == []
     assert [s.text for s in answer.removed] == [reply.replace(" [1]", "")]
+
+
+def test_the_sentence_spelling_what_the_evidence_lacks_is_shown_as_deciding(bundled_index, monkeypatch):
+    """The evidence chosen for this question never names LibriSpeech; the judge (here an endpoint that says
+    "supported") also read the abstract sentence that does, and that sentence, not the one closest by
+    embedding, is what the user sees as deciding."""
+    question = "Which speech corpus was the ASR system with transformer lattice rescoring evaluated on?"
+    reply = "The ASR system with transformer lattice rescoring was evaluated on the LibriSpeech corpus [1]."
+    answer = ask_through("restate", reply, question, bundled_index, monkeypatch)
+    source = answer.sources[0]
+    assert not any("LibriSpeech" in s for s in source.evidence)  # the case this exists for
+    [sentence] = answer.sentences
+    assert sentence.supported and "LibriSpeech" in (sentence.evidence or "")
