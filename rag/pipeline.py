@@ -30,7 +30,6 @@ from rag.intent import question_intent
 from rag.judges import make_verifier
 from rag.llm.deadline import TimeLimit
 from rag.names import unspelled_question_names
-from rag.paper import Paper
 from rag.quoting import quoted_evidence
 from rag.relevance import (
     question_vector,
@@ -101,7 +100,6 @@ class Evidence(NamedTuple):
     sources: list[Source]  # evidence from every retrieved paper: the similarity gate, abstentions
     answer_sources: list[Source]  # what the answer is written from: every paper or the first alone (rag.focus)
     question_vector: np.ndarray  # what evidence and answer sentences are scored against (rag.relevance)
-    papers: dict[str, Paper]  # the retrieved papers by id: whole abstracts for the relevance rules
 
 
 class AnswerStream:
@@ -161,12 +159,11 @@ class Pipeline:
         index = self.searcher.sentence_index
         sources = select_evidence(vector, hits, index, settings, query)
         rerank = self._first_paper_reranking(query, question)
-        papers = {hit.paper.paper_id: hit.paper for hit in hits}
         if not answer_from_first(hits, sources, settings.focus_ratio, question, query):
             reranked = sources if rerank is None else select_evidence(vector, hits, index, settings, query, rerank)
-            return Evidence(sources, reranked, vector, papers)
+            return Evidence(sources, reranked, vector)
         one_paper = settings.model_copy(update={"max_sentences_per_paper": settings.focus_sentences})
-        return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query, rerank), vector, papers)
+        return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query, rerank), vector)
 
     def _first_paper_reranking(self, query: str, question: str) -> RankSimilarity | None:
         """What picks the first paper's sentences for the answer: e5-small (`rag.rerank`), or None for MiniLM.
@@ -235,7 +232,7 @@ class Pipeline:
             rules.append(
                 (
                     "the cited abstract gives this value for another setting than the one asked about",
-                    lambda s: split_value_for_another_setting(s, sources, evidence.papers, question, query),
+                    lambda s: split_value_for_another_setting(s, sources, question, query),
                 )
             )
         if checks.require_number:

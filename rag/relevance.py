@@ -42,7 +42,6 @@ case where the names decide it (`split_value_for_another_setting`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -60,7 +59,6 @@ from rag.names import (
     spelled_in,
     words_in,
 )
-from rag.paper import Paper
 from rag.text import split_sentences, stated_values
 
 
@@ -159,15 +157,12 @@ def _names_beyond(sentence: str, known: frozenset[str]) -> frozenset[str]:
     """`proper_names` of `sentence` not in `known`, without hyphenated words whose every part is known, a
     generic acronym, a number or a lower-case word: "a single multi-GPU server" names nothing more than a
     question about GPUs; "ResNet-50" and "So2Sat" stay names."""
-    beyond = proper_names(sentence) - known
-    return frozenset(
-        name
-        for name in beyond
-        if not any(
-            name_key(word) == name and "-" in word and all(_ordinary_part(p, known) for p in word.split("-") if p)
-            for word in name_words(sentence)
-        )
-    )
+    ordinary = {
+        name_key(word)
+        for word in name_words(sentence)
+        if "-" in word and all(_ordinary_part(part, known) for part in word.split("-") if part)
+    }
+    return proper_names(sentence) - known - ordinary
 
 
 def _ordinary_part(part: str, known: frozenset[str]) -> bool:
@@ -215,7 +210,7 @@ def split_restated(
 
 
 def split_value_for_another_setting(
-    sentences: list[AnswerSentence], sources: list[Source], papers: Mapping[str, Paper], *questions: str
+    sentences: list[AnswerSentence], sources: list[Source], *questions: str
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
     """(sentences kept; those giving a value the cited abstract states for another setting). A sentence is
     left out when, for a value it states that no question does, exactly one sentence of a cited paper's
@@ -224,16 +219,16 @@ def split_value_for_another_setting(
     the stating sentence names something neither the questions nor the title do (a sentence pairing values
     with names "respectively" decides nothing here). So is a sentence naming another numbered variant of
     what the question names ("top-5" for "top-1", "ResNet-101" for "ResNet-50") and not the asked one.
-    `papers` maps paper ids to papers (the whole abstract, not only the evidence shown)."""
+    The whole abstract of each source is read, not only the evidence shown."""
     asked_values = set().union(*(stated_values(q) for q in questions))
     asked_names = {n for q in questions for n in names_in(q)} - GENERIC_ACRONYMS
     asked_variants = set().union(*(_numbered_variants(q) for q in questions))
     if not asked_names:
         return sentences, []
-    by_number = {s.n: papers.get(s.paper_id) for s in sources}
+    by_number = {s.n: s for s in sources}
     kept, off = [], []
     for sentence in sentences:
-        cited = [p for n in sentence.citations if (p := by_number.get(n)) is not None]
+        cited = [source for n in sentence.citations if (source := by_number.get(n)) is not None]
         other = _another_variant(sentence.text, asked_variants) or any(
             _value_for_another_setting(sentence.text, p, asked_names, asked_values) for p in cited
         )
@@ -260,14 +255,14 @@ def _another_variant(sentence: str, asked: set[tuple[str, str]]) -> bool:
     )
 
 
-def _value_for_another_setting(sentence: str, paper: Paper, asked: set[str], asked_values: set[str]) -> bool:
+def _value_for_another_setting(sentence: str, source: Source, asked: set[str], asked_values: set[str]) -> bool:
     values = [v for v in bound_words(sentence) if v not in asked_values]
     named = asked & names_in(sentence)
     if not values or not named:
         return False
-    title = words_in(paper.title)
+    title = words_in(source.title)
     named = {n for n in named if not spelled_in(n, title)}
-    abstract = split_sentences(paper.abstract)
+    abstract = split_sentences(source.abstract)
     for value in values:
         stating = [s for s in abstract if value in bound_words(s)]
         if len(stating) != 1 or "respectively" in stating[0].lower():

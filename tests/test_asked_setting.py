@@ -37,7 +37,7 @@ def _another_setting(question: str, text: str, title: str) -> list[AnswerSentenc
     """The sentences `split_value_for_another_setting` leaves out of the answer `text`, citing `title` as [1]."""
     cited = paper(title)
     source = Source.from_paper(cited, 1, evidence=split_sentences(cited.abstract)[:3])
-    return split_value_for_another_setting([_sentence(text, 1)], [source], {cited.paper_id: cited}, question)[1]
+    return split_value_for_another_setting([_sentence(text, 1)], [source], question)[1]
 
 
 @pytest.mark.parametrize(
