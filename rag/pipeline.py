@@ -36,6 +36,7 @@ from rag.relevance import (
     split_nameless,
     split_numberless,
     split_off_question_names,
+    split_off_the_first_paper,
     split_off_topic,
     split_restated,
     split_unaddressed_comparison,
@@ -212,6 +213,13 @@ class Pipeline:
                 lambda s: split_off_topic(s, evidence.question_vector, self.searcher.embedder, checks.off_topic_margin),
             )
         ]
+        if checks.require_first_paper:
+            rules.append(
+                (
+                    "the question asks about one paper, and this sentence cites only others",
+                    lambda s: split_off_the_first_paper(s, question, query),
+                )
+            )
         if checks.require_question_names:
             rules.append(
                 (

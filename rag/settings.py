@@ -155,6 +155,13 @@ class EvidenceSettings(_Section):
         "paper's retrieval score is below this share of the first's (rag.focus; 0 = never)",
     )
     focus_sentences: int = Field(3, ge=1, description="evidence sentences at most when answering from one paper")
+    position_bonus: float = Field(
+        0.03,
+        ge=0.0,
+        le=1.0,
+        description="added, in proportion to its place in the abstract, to the score of the first paper's "
+        "sentences when e5 picks them for the answer: results come late (rag.evidence._answer_ranking)",
+    )
     first_paper_ranker: Literal["minilm", "e5"] | None = Field(
         None,
         description="what picks the first paper's evidence sentences for the answer: MiniLM, or e5-small, "
@@ -208,8 +215,14 @@ class VerificationSettings(_Section):
     entailment_sentences: int = Field(3, ge=1, description="entailment verifier: abstract sentences shown per check")
     number_binding: bool = Field(
         True,
-        description="a number the cited abstract binds to other words than the sentence's is contradicted "
-        "(both verifiers, `rag.attribution`)",
+        description="a number the cited abstract binds to other words than the sentence's, or states only in a "
+        "sentence without the name the sentence puts next to it, is contradicted (both verifiers, `rag.attribution`)",
+    )
+    antonym_check: bool = Field(
+        True,
+        description='a sentence saying the opposite of one word of a cited abstract sentence ("powerful mobile '
+        'devices" where it says "weak mobile devices") is contradicted without the judge (entailment verifier, '
+        "`rag.antonyms`)",
     )
     role_order: bool = Field(
         True,
@@ -270,6 +283,11 @@ class VerificationSettings(_Section):
         le=2.0,
         description="leave out a supported sentence that cites none of the lead sentence's papers and is this much "
         "less similar to the question than the lead (listed in `off_topic`; rag.relevance); 2 or null keeps them",
+    )
+    require_first_paper: bool = Field(
+        True,
+        description="a question about one paper (no plural, no comparison; rag.focus) is answered only by "
+        "sentences citing source [1], the paper retrieval ranked first (rag.relevance)",
     )
     require_question_names: bool = Field(
         True,

@@ -39,26 +39,31 @@ def numbers_in(text: str) -> set[str]:
 # Counts spelled as words ("four case studies"). "one" is left out: it is mostly a pronoun ("one of").
 _COUNT_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
 _COUNT = re.compile(
-    r"(?<![\w-])(?:(the|these|those|its|their|our|both|of|all)\s+)?(" + "|".join(_COUNT_WORDS) + r")(?![\w-])",
+    r"(?<![\w-])(?:(the|these|those|its|their|our|both|all)\s+)?(" + "|".join(_COUNT_WORDS) + r")(?![\w-])",
     re.IGNORECASE,
 )
 
 
 def counts_in(text: str, referring: bool = True) -> set[str]:
     """Counts spelled as words, as digits ("four" -> "4"). Without `referring`, a count after "the",
-    "these", "both", "of", ... is left out: "the two methods" refers back to what was counted, it does
-    not state a count a source must give."""
+    "these", "both", ... is left out: "the two methods" refers back to what was counted, it does not state
+    a count a source must give ("a set of eight criteria" does)."""
     return {
         str(_COUNT_WORDS.index(m.group(2).lower()) + 2) for m in _COUNT.finditer(text) if referring or not m.group(1)
     }
 
 
-# Ranks and placings ("ranked first", "3rd place", "second position"); "the first to ..." is not one.
+# Ranks and placings ("ranked first", "3rd place", "second position", "the fourth largest"); "the first
+# to ..." is not one.
 _ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
 _ORDINAL = r"(" + "|".join(_ORDINALS) + r"|\d+(?:st|nd|rd|th))"
+_SUPERLATIVE = (
+    r"largest|smallest|biggest|best|worst|highest|lowest|fastest|slowest|most|least|strongest|weakest|"
+    r"longest|shortest|greatest"
+)
 _RANK = re.compile(
     rf"(?<![\w-])(?:(?:rank(?:ed|s|ing)?|plac(?:ed|es|ing)|finish(?:ed|es|ing)?|came|comes)\s+(?:in\s+)?(?:the\s+)?{_ORDINAL}"
-    rf"|{_ORDINAL}[\s-]+(?:place|rank|position|spot|prize))(?![\w-])",
+    rf"|{_ORDINAL}[\s-]+(?:place|rank|position|spot|prize|{_SUPERLATIVE}))(?![\w-])",
     re.IGNORECASE,
 )
 

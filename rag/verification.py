@@ -24,7 +24,8 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
-from rag.attribution import misassigned_respectively, misattributed_number
+from rag.antonyms import flipped_word
+from rag.attribution import misassigned_respectively, misattributed_number, value_for_another_name
 from rag.budget import cap_tokens, strip_truncation
 from rag.copying import copied_from
 from rag.direction import SideReading
@@ -225,7 +226,9 @@ class EmbeddingVerifier(Verifier):
             return True
         abstract = self._abstract_sentences(source)
         return not (
-            misassigned_respectively(sentence, abstract) or misattributed_number(sentence, abstract, source.title)
+            misassigned_respectively(sentence, abstract)
+            or misattributed_number(sentence, abstract, source.title)
+            or value_for_another_name(sentence, abstract, source.title)
         )
 
     def _verify_sentence(
@@ -322,10 +325,12 @@ class EntailmentVerifier(Verifier):
     answer uses but this one does not, or that the source never spells (not_enough_info, `rag.names`;
     the latter with `require_known_names`), a sentence that copies an abstract
     sentence word for word (supported, `rag.copying`), a number the abstract gives for something else
-    (contradicted, `rag.attribution`; a copy is exempt, unless the abstract pairs the number
+    or in a sentence without the name the sentence puts next to it (contradicted, `rag.attribution`;
+    a copy is exempt, unless the abstract pairs the number
     "respectively" with another name than the sentence's), two things on the other sides of a comparison
     or directed relation than the abstract puts them (contradicted, `rag.roles`, with `role_order`; checked
-    before the copy rule, since a swap keeps the abstract's words), or no
+    before the copy rule, since a swap keeps the abstract's words), one word turned into its antonym
+    ("powerful" where the abstract says "weak", contradicted, `rag.antonyms`, with `antonym_check`), or no
     abstract sentence with cosine
     >= `entailment_floor` (not_enough_info). When the judge is unsure (P(supported) within
     `second_opinion`), it is asked a yes/no follow-up in the same chat and the geometric mean of the two
@@ -364,10 +369,14 @@ class EntailmentVerifier(Verifier):
         # "B beats A" where it says A beats B: the abstract's words in another order, which the copy rule accepts.
         if self.settings.role_order and (reverse := swapped_roles(sentence, abstract, source.title)):
             return Check("contradicted", 0.0, reverse.sentence, False)
+        if self.settings.antonym_check and (flip := flipped_word(sentence, abstract, source.title)):
+            return Check("contradicted", 0.0, flip.sentence, False)  # "powerful" where it says "weak"
         if copy := copied_from(sentence, source.title, abstract):  # entailed word for word: no judge needed
             return Check("supported", 1.0, copy, False)
         if self.settings.number_binding and (swap := misattributed_number(sentence, abstract, source.title)):
             return Check("contradicted", 0.0, swap.sentence, False)  # the number belongs to something else
+        if self.settings.number_binding and (swap := value_for_another_name(sentence, abstract, source.title)):
+            return Check("contradicted", 0.0, swap.sentence, False)  # given for ImageNet, said of CIFAR-10
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).

@@ -12,7 +12,13 @@ import pytest
 
 from evals.verifier_eval import bundled_papers
 from rag.answer_types import Source
-from rag.attribution import bound_words, misassigned_respectively, misattributed_number, respective_pairs
+from rag.attribution import (
+    bound_words,
+    misassigned_respectively,
+    misattributed_number,
+    respective_pairs,
+    value_for_another_name,
+)
 from rag.paper import Paper, normalize_title
 from rag.sentences import SentenceIndex
 from rag.text import counts_in, split_sentences, stated_values, values_in
@@ -176,6 +182,7 @@ def test_spelled_counts_are_values_and_counts_that_refer_back_are_not_stated():
     assert stated_values("The two methods agree; both of the three baselines fail.") == set()
     assert values_in("The two methods agree.") == {"2"}
     assert stated_values("It wins four of 6 tasks; someone said one thing.") == {"4", "6"}
+    assert stated_values("It proposes a set of eight criteria.") == {"8"}  # h9-043: "ten criteria" in the abstract
     assert counts_in("a twelve-layer model, seventeen, eighteen") == set()  # part of a word, or not counted
 
 
@@ -194,3 +201,28 @@ def test_a_spelled_count_the_source_does_not_give_is_contradicted_without_the_ju
     assert kept.supported and kept.citations == [1]  # a copy: decided without the judge
     for counts in (right, right.replace("five", "5").replace("eight", "8")):
         assert embedding.verify(counts, [_source(FREQBACK)]).sentences[0].supported
+
+
+GHN = "Parameter Prediction for Unseen Deep Architectures"
+SELFIE = "Selfie: Self-supervised Pretraining for Image Embedding"
+
+
+def test_a_value_given_for_another_dataset_of_the_abstract_is_contradicted_without_the_judge(filters_only):
+    """The abstract gives 50% for ImageNet ("On ImageNet, top-5 accuracy of some of our networks approaches
+    50%") and names CIFAR-10 in another sentence; the local model wrote the value next to CIFAR-10 and the
+    judge accepted it (f9a-012). The sentence the value comes from lacks the name the claim puts next to it
+    and names one of its own: contradicted, by both verifiers."""
+    wrong = "Top-5 accuracy of some of the predicted networks approaches 50% on CIFAR-10 [1]."
+    [checked] = filters_only.verify(wrong, [_source(GHN)]).sentences
+    assert checked.verdict == "contradicted" and "On ImageNet" in (checked.evidence or "")
+    embedding = EmbeddingVerifier(filters_only.settings, filters_only.embedder, filters_only.sentence_index)
+    assert not embedding.verify(wrong, [_source(GHN)]).sentences[0].supported
+    abstract = split_sentences(_source(GHN).abstract)
+    assert value_for_another_name(wrong.replace("CIFAR-10", "ImageNet"), abstract, GHN) is None
+    # A title word is the subject, not a setting: "Image Embedding" does not spell ImageNet away.
+    selfie = split_sentences(_source(SELFIE).abstract)
+    found = value_for_another_name(
+        "Selfie improves ResNet-50 accuracy on CIFAR-10 from 35.6% to 46.7%.", selfie, SELFIE
+    )
+    assert found is not None and found.instead == "imagenet"
+    assert value_for_another_name("Selfie improves ResNet-50 accuracy from 35.6% to 46.7%.", selfie, SELFIE) is None

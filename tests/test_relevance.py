@@ -15,11 +15,13 @@ from rag.relevance import (
     split_nameless,
     split_numberless,
     split_off_question_names,
+    split_off_the_first_paper,
     split_off_topic,
     split_restated,
     split_unaddressed_comparison,
 )
 from rag.settings import Settings
+from tests.fault_server import ask_through
 
 EXPOSURE = "How can photos with both over- and under-exposure errors be corrected at multiple scales?"
 
@@ -283,3 +285,30 @@ def test_a_sentence_left_out_as_off_the_question_says_why(bundled_index):
     assert {s.left_out for s in answer.off_topic} == {"the question asks for a name, and no sentence gives one"}
     kept = ask("How much GPU memory does AugLocal save?", backend="extractive", index_dir=bundled_index)
     assert not kept.abstained and all(s.left_out is None for s in kept.sentences)
+
+
+def test_a_question_about_one_paper_is_answered_only_from_the_first(bundled_index, monkeypatch):
+    """f9a-013: asked SeiT++'s ImageNet accuracy (the abstract gives none), the model quoted NASNet's true
+    82.7% from another retrieved paper, and the judge rightly called it supported. A question about one
+    paper is answered only by sentences citing [1]; a question about several keeps them."""
+    question = (
+        "What top-1 accuracy on ImageNet-1k does the masked-token-modeling extension of token-based "
+        "storage-efficient training achieve?"
+    )
+    nasnet = "NASNet achieves state-of-the-art accuracy of 82.7% top-1 and 96.2% top-5 on ImageNet"
+    answer = ask_through("restate", f"{nasnet} [2].", question, bundled_index, monkeypatch)
+    sources = answer.sources
+    assert sources[0].title.startswith("SeiT++") and "NASNet" in sources[1].text  # what the reply cites
+    assert answer.abstained and [s.left_out for s in answer.off_topic] == [
+        "the question asks about one paper, and this sentence cites only others"
+    ]
+    about_several = question.replace("does", "do the papers on")
+    several = ask_through("restate", f"{nasnet} [2].", about_several, bundled_index, monkeypatch)
+    assert not several.abstained and several.sentences[0].citations == [2]
+
+
+def test_split_off_the_first_paper_keeps_every_sentence_of_a_question_about_several():
+    first, other = _sentence("A holds [1].", 1), _sentence("B holds [2].", 2)
+    assert split_off_the_first_paper([first, other], "What does the A paper report?") == ([first], [other])
+    assert split_off_the_first_paper([first, other], "What do these papers report?") == ([first, other], [])
+    assert split_off_the_first_paper([other], "How does A compare with B?") == ([other], [])

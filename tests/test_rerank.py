@@ -15,11 +15,10 @@ CASES = [
 ]
 
 
-def _evidence(index, ranker: str, question: str):
-    settings = Settings.load(
-        overrides={"generation.backend": "extractive", "index.dir": index, "evidence.first_paper_ranker": ranker}
-    )
-    return Pipeline(settings).gather_evidence(question, question)
+def _evidence(index, ranker: str, question: str, **evidence: float):
+    overrides = {"generation.backend": "extractive", "index.dir": index, "evidence.first_paper_ranker": ranker}
+    overrides |= {f"evidence.{key}": value for key, value in evidence.items()}
+    return Pipeline(Settings.load(overrides=overrides)).gather_evidence(question, question)
 
 
 def _shown(sources) -> str:
@@ -46,3 +45,27 @@ def test_e5_similarity_ranks_a_paraphrase_above_an_unrelated_sentence():
     assert scores.shape == (2,) and scores[0] > scores[1]
     again = ranker.similarity("paper:1", sentences, ["Which dataset of animal sounds is released?"])
     assert again[1] > again[0]  # the cached passages are scored against the new question
+
+
+def test_a_question_asking_for_a_number_in_other_words_favours_sentences_with_numbers(bundled_index):
+    """ "what certification speedup ...?" asks for a number without the "quantity" intent's words; the
+    answer's ranking gives sentences with numbers the intent bonus anyway (f8-031, whose evidence used to
+    hold three sentences about reusing certificates and none with "3x")."""
+    question = (
+        "When a randomly smoothed classifier is quantized or pruned, what certification speedup do you get by "
+        "reusing the original model's guarantees instead of recertifying from scratch?"
+    )
+    assert "3x certification speedup" in _shown(_evidence(bundled_index, "e5", question).answer_sources)
+
+
+def test_later_sentences_gain_the_position_bonus(bundled_index):
+    """The sentence most like the question describes the work; the asked result comes late (f8-034: "eta^{ast}
+    is well predicted as a power of depth times width" is the fifth of seven sentences)."""
+    question = (
+        "Which architectural quantity is the largest learning rate at which a randomly initialized "
+        "fully-connected ReLU network can still start training well predicted by, as a power law?"
+    )
+    assert "depth times width" in _shown(_evidence(bundled_index, "e5", question).answer_sources)
+    assert "depth times width" not in _shown(
+        _evidence(bundled_index, "e5", question, position_bonus=0.0).answer_sources
+    )

@@ -201,6 +201,21 @@ def test_ranks_are_values():
     assert ranks_in("won the first place in all three tracks; came in second place") == {"#1", "#2"}
     assert ranks_in("we are the first to study the first stage with top-1 accuracy") == set()  # no placings
     assert stated_values("It placed 2nd among 20 teams.") == {"#2", "2", "20"}
+    assert ranks_in("the fourth largest dataset; the second-best model; first, best of all") == {"#4", "#2"}
+
+
+MAVREC = "Multiview Aerial Visual Recognition (MAVREC): Can Multi-view Improve Aerial Visual Perception?"
+
+
+def test_a_changed_superlative_rank_is_contradicted_without_the_judge(filters_only):
+    """ "the second largest" where the abstract says "the fourth largest": the ordinal was a subject word
+    of the copy rule ("Second, we ..."), so the sentence passed as a word-for-word copy (held-out claim
+    h9-036). As a rank it is a value the number filter checks; the true rank is still a copy."""
+    wrong = "MAVREC is the second largest among all drone-based datasets across all modalities and tasks [1]."
+    [checked] = filters_only.verify(wrong, [_source(MAVREC)]).sentences
+    assert checked.verdict == "contradicted" and "fourth largest" in (checked.evidence or "")
+    [kept] = filters_only.verify(wrong.replace("second", "fourth"), [_source(MAVREC)]).sentences
+    assert kept.supported and kept.citations == [1]
 
 
 def _source(title: str) -> Source:
