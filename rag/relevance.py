@@ -14,8 +14,9 @@ A question about one paper (no plural "papers", "methods", no comparison: `rag.f
 by sentences citing [1] (`verification.require_first_paper`): retrieval ranks the paper the question
 describes first (121 of 122 such questions of the seen sets), and an answer citing only the others gives
 what another paper says ("On ImageNet, NASNet achieves 82.7% top-1" for a question about SeiT++'s
-accuracy). In the saved local runs of the seen sets it left out every sentence of 3 answers to near-miss
-questions and 3 wrong answers, and no correct answer.
+accuracy). Replayed on the saved local runs of the seen sets, it left out every sentence of 2 answers to
+near-miss questions and of 3 wrong answers, and one sentence each of a correct answer (which stays
+correct) and a wrong one.
 
 A question that names a method, model or dataset ("How long does it take to train the graph hypernetwork
 on DeepNets-1M?") is answered only by sentences citing a source that uses one of those names
