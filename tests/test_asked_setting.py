@@ -131,7 +131,16 @@ def test_a_near_miss_answered_with_another_settings_value_abstains(bundled_index
     reply = "Selfie pretraining improves ResNet-50 accuracy on CIFAR-10 from 35.6% to 46.7% [1]."
     answer = ask_through("restate", reply, SELFIE_QUESTION, bundled_index, monkeypatch)
     assert answer.abstained and answer.answer == RELATED_ABSTENTION_TEXT
-    [left_out] = answer.off_topic
+    # The verifier contradicts it first: the one sentence stating 35.6% is about ImageNet, not CIFAR-10
+    # (`rag.attribution.value_for_another_name`) ...
+    [rejected] = answer.removed
+    assert rejected.verdict == "contradicted" and "ImageNet" in (rejected.evidence or "")
+    # ... and without that check the relevance rule leaves it out as a value for another setting.
+    unbound = ask_through(
+        "restate", reply, SELFIE_QUESTION, bundled_index, monkeypatch, **{"verification.number_binding": False}
+    )
+    assert unbound.abstained and unbound.answer == RELATED_ABSTENTION_TEXT
+    [left_out] = unbound.off_topic
     assert left_out.supported and "another setting" in (left_out.left_out or "")
 
 
