@@ -65,7 +65,6 @@ def _compares(words: list[str], at: int) -> bool:
     word = words[at]
     return (
         "than" in words[at + 1 :]
-        or bool(_COMPARING & set(words))
         or word.startswith(("outperform", "underperform"))
         or (word in ("superior", "inferior") and words[at + 1 : at + 2] == ["to"])
     )
@@ -76,6 +75,8 @@ def flipped_word(claim: str, sentences: list[str], title: str = "") -> Flip | No
     docstring), or None."""
     said, title_words = _words(claim), set(_words(title))
     claimed = set(said) | title_words
+    if _COMPARING & set(said):
+        return None  # "compared with", "versus": a comparison, `rag.roles` decides it
     for sentence in sentences:
         source = _words(sentence)
         present = set(source)

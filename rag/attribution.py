@@ -228,6 +228,15 @@ def misattributed_number(claim: str, abstract: list[str], title: str = "") -> Mi
     return None
 
 
+def sole_statement(value: str, abstract: list[str]) -> str | None:
+    """The one sentence of `abstract` that states `value` (`bound_words`); None when none or several do, or
+    when it pairs values with names "respectively" (`misassigned_respectively` decides those)."""
+    stating = [s for s in abstract if value in bound_words(s)]
+    if len(stating) != 1 or "respectively" in stating[0].lower():
+        return None
+    return stating[0]
+
+
 def value_for_another_name(claim: str, abstract: list[str], title: str = "") -> Misattribution | None:
     """The first value of `claim` that the abstract states in one sentence which lacks the name the claim
     puts next to the value, while naming something of its own that the claim does not: "Top-5 accuracy
@@ -246,18 +255,13 @@ def value_for_another_name(claim: str, abstract: list[str], title: str = "") -> 
         return None
     claimed = names_and_acronyms(claim)
     for value, near in bound_words(claim).items():
-        stating = [s for s in abstract if value in bound_words(s)]
-        if len(stating) != 1 or "respectively" in stating[0].lower():
+        named = [n for n in names if n in {name_key(word) for word in near}]
+        sentence = sole_statement(value, abstract) if named else None
+        if sentence is None:
             continue
-        sentence = stating[0]
-        near_keys = {name_key(word) for word in near}
         said = names_and_acronyms(sentence)
         elsewhere = [names_and_acronyms(s) for s in abstract if s is not sentence]
-        missing = [
-            n
-            for n in names
-            if n in near_keys and not spelled_in(n, said) and any(spelled_in(n, words) for words in elsewhere)
-        ]
+        missing = [n for n in named if not spelled_in(n, said) and any(spelled_in(n, words) for words in elsewhere)]
         own = [
             n
             for n in sorted(names_in(sentence) - GENERIC_ACRONYMS)
@@ -299,5 +303,6 @@ __all__ = [
     "misassigned_respectively",
     "misattributed_number",
     "respective_pairs",
+    "sole_statement",
     "value_for_another_name",
 ]

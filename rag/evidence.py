@@ -68,11 +68,12 @@ def select_evidence(
     (`rag.intent`; for a question asking for a name, only the first hit's sentences that name something
     gain: other papers' names are not what the question asks about). `rerank_first`, when given, is
     another reader's similarity (`rag.rerank`) for the first hit's sentences: it decides which of that
-    paper's sentences fill its places (`_answer_ranking`), while MiniLM's scores keep deciding how many
+    paper's sentences fill its places (ranked as `_position_bonus` says), while MiniLM's scores keep deciding how many
     places each paper gets. A source keeps both: `evidence_scores` (MiniLM similarity of the sentences
     shown, for the abstention gate) and `evidence_relevance` (the ranking score of their places)."""
     budget = settings.token_budget
     intent, finding = question_intent(question), asks_for_a_finding(question)
+    answer_intent = "quantity" if intent == "other" and asks_for_a_number(question) else intent
     asked_names = names_and_acronyms(question) if asks_for_a_name(question) else None
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
@@ -84,17 +85,14 @@ def select_evidence(
         similarity = vectors @ question_vector
         # A name is sought in the paper asked about: another paper's named sentences must not climb.
         names = asked_names if position == 0 else None
-        adjustment = np.array(
-            [
-                intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty, finding, names)
-                for s in sentences
-            ]
-        )
+        adjustment = _adjustment(sentences, intent, settings, finding, names)
         relevance = similarity + adjustment
         places = _best_usable(relevance, sentences)[: settings.max_sentences_per_paper]
         fill = places
         if position == 0 and rerank_first is not None:
-            ranking = _answer_ranking(rerank_first(paper, sentences), sentences, question, intent, settings)
+            if answer_intent != intent:
+                adjustment = _adjustment(sentences, answer_intent, settings, finding, names)
+            ranking = rerank_first(paper, sentences) + adjustment + _position_bonus(len(sentences), settings)
             fill = _best_usable(ranking, sentences)[: len(places)]
         for place, s_pos in zip(places, fill, strict=True):
             candidates.append((float(relevance[place]), float(similarity[s_pos]), position, s_pos))
@@ -122,31 +120,29 @@ def select_evidence(
     return sources
 
 
-def _answer_ranking(
-    similarity: np.ndarray, sentences: list[str], question: str, intent: Intent, settings: EvidenceSettings
+def _adjustment(
+    sentences: list[str], intent: Intent, settings: EvidenceSettings, finding: bool, names: frozenset[str] | None
 ) -> np.ndarray:
-    """Scores that choose the first paper's sentences for the answer, from another reader's `similarity`.
+    """`rag.intent.intent_adjustment` of each sentence."""
+    bonus, penalty = settings.intent_bonus, settings.problem_penalty
+    return np.array([intent_adjustment(s, intent, bonus, penalty, finding, names) for s in sentences])
 
-    Two things MiniLM's ranking leaves out help here, because the sentence most like the question is the
-    one that describes the work it asks about, while the asked fact sits in a result sentence near the
-    end ("We demonstrate ... on the LibriSpeech dataset", "... up to 3x certification speedup"): a
-    question asking for a number in any words ("what certification speedup", `asks_for_a_number`) favours
-    sentences with numbers, as the "quantity" intent does; and each sentence gains
-    `settings.position_bonus` times its place in the abstract (0 for the first, all of it for the last).
-    Offline, on the gold abstracts of 300 answerable questions of the seen sets, the sentence holding the
-    expected answer is among the first three for 0.923 of them instead of 0.880 (first: 0.690 against
-    0.637), and the evidence the answer is written from holds it for 0.911 of 304 instead of 0.859. The
-    bonus was chosen there too: 0.04 does as well offline but puts neural ODEs' "constant memory cost"
-    out of the two places its paper gets (`tests/test_rerank.py`)."""
-    if intent == "other" and asks_for_a_number(question):
-        intent = "quantity"
-    finding = asks_for_a_finding(question)
-    names = names_and_acronyms(question) if asks_for_a_name(question) else None
-    adjustment = [
-        intent_adjustment(s, intent, settings.intent_bonus, settings.problem_penalty, finding, names) for s in sentences
-    ]
-    place = np.arange(len(sentences), dtype=np.float32) / max(1, len(sentences) - 1)
-    return similarity + np.asarray(adjustment) + settings.position_bonus * place
+
+def _position_bonus(count: int, settings: EvidenceSettings) -> np.ndarray:
+    """What each of a paper's `count` sentences gains, in abstract order, when e5 picks the first paper's
+    sentences for the answer: `settings.position_bonus` times its place (0 for the first, all of it for the
+    last).
+
+    The sentence most like the question is the one that describes the work it asks about, while the asked
+    fact sits in a result sentence near the end ("We demonstrate ... on the LibriSpeech dataset", "... up
+    to 3x certification speedup"). So there, a question asking for a number in any words ("what
+    certification speedup", `asks_for_a_number`) also favours sentences with numbers, as the "quantity"
+    intent does, and later sentences gain this bonus. Offline, on the gold abstracts of 300 answerable
+    questions of the seen sets, the sentence holding the expected answer is among the first three for 0.923
+    of them instead of 0.880 (first: 0.690 against 0.637), and the evidence the answer is written from holds
+    it for 0.911 of 304 instead of 0.859. The bonus was chosen there too: 0.04 does as well offline but puts
+    neural ODEs' "constant memory cost" out of the two places its paper gets (`tests/test_rerank.py`)."""
+    return settings.position_bonus * np.arange(count, dtype=np.float32) / max(1, count - 1)
 
 
 def _best_usable(scores: np.ndarray, sentences: list[str]) -> list[int]:

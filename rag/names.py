@@ -24,15 +24,11 @@ _CAPITAL_INSIDE = re.compile(r"^.[^\s]*[A-Z]")
 _LETTERS_AND_DIGITS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)")
 
 
-def _key(word: str) -> str:
-    """Spelling-insensitive form: "ResNet-18" and "resnet18" match, and so do "GTN" and "GTNs"."""
+def name_key(word: str) -> str:
+    """A word's spelling-insensitive form, as `names_in` and `words_in` give it: "ResNet-18" and "resnet18"
+    match, and so do "GTN" and "GTNs"."""
     key = re.sub(r"[^0-9a-z]", "", word.lower())
     return key[:-1] if len(key) > 3 and key.endswith("s") else key
-
-
-def name_key(word: str) -> str:
-    """A word's spelling-insensitive form, as `names_in` and `words_in` give it."""
-    return _key(word)
 
 
 def _marked_words(text: str) -> set[str]:
@@ -47,20 +43,20 @@ def _marked_words(text: str) -> set[str]:
 
 def names_in(text: str) -> frozenset[str]:
     """The name-like words of `text`, in their spelling-insensitive form."""
-    return frozenset(_key(word) for word in _marked_words(text))
+    return frozenset(name_key(word) for word in _marked_words(text))
 
 
 @functools.lru_cache(maxsize=256)  # the same few abstracts are looked up for every sentence of an answer
 def words_in(text: str) -> frozenset[str]:
     """Every word of `text` in the same spelling-insensitive form (a name may be written in lower case)."""
-    return frozenset(_key(w) for w in _WORD.findall(text))
+    return frozenset(name_key(w) for w in _WORD.findall(text))
 
 
 # Kinds of model and hardware, not names of one: "benchmarked on DNN models" names nothing.
 _GENERIC_KINDS = ("AI", "ML", "NLP", "CV", "DNN", "CNN", "RNN", "GNN", "MLP", "LLM", "VLM", "GPU", "CPU", "TPU", "API")
 # Nor does a standing: "outperforms SOTA methods" (state of the art).
 _GENERIC_STANDINGS = ("SOTA",)
-GENERIC_ACRONYMS = frozenset(_key(w) for w in _GENERIC_KINDS + _GENERIC_STANDINGS)
+GENERIC_ACRONYMS = frozenset(name_key(w) for w in _GENERIC_KINDS + _GENERIC_STANDINGS)
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w-]*")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+")
 
@@ -73,7 +69,7 @@ def name_words(text: str) -> frozenset[str]:
 
 def proper_names(text: str) -> frozenset[str]:
     """`name_words` in the spelling-insensitive form, without `GENERIC_ACRONYMS`."""
-    return frozenset(_key(word) for word in name_words(text)) - GENERIC_ACRONYMS
+    return frozenset(name_key(word) for word in name_words(text)) - GENERIC_ACRONYMS
 
 
 def names_and_acronyms(text: str) -> frozenset[str]:
@@ -81,8 +77,8 @@ def names_and_acronyms(text: str) -> frozenset[str]:
     words ("Deep Interest Network" gives "din"; "Deep SNP" gives "deepsnp", as "DeepSNP" is written): what a
     sentence may repeat of a question without naming anything new."""
     runs = _CAPITALISED_RUN.findall(text)
-    initials = {_key("".join(w[0] for w in run.split())) for run in runs}
-    return words_in(text) | initials | {_key("".join(run.split())) for run in runs}
+    initials = {name_key("".join(w[0] for w in run.split())) for run in runs}
+    return words_in(text) | initials | {name_key("".join(run.split())) for run in runs}
 
 
 def spelled_in(name: str, words: frozenset[str]) -> bool:
@@ -102,10 +98,10 @@ def unknown_names(sentence: str, cited_text: str, also_spelled: Callable[[str], 
     extra = also_spelled or (lambda _: False)
     unknown = set()
     for word in name_words(sentence):
-        name = _key(word)
+        name = name_key(word)
         if len(name) < 2 or word[0].isdigit() or name in GENERIC_ACRONYMS or spelled_in(name, words):
             continue
-        parts = [_key(part) for part in word.split("-") if part]
+        parts = [name_key(part) for part in word.split("-") if part]
         if all(p in GENERIC_ACRONYMS or spelled_in(p, words) or _abbreviated(p, words) or extra(p) for p in parts):
             continue
         unknown.add(name)
@@ -189,7 +185,7 @@ def unspelled_question_names(question: str, texts: list[str]) -> list[str]:
 
     unknown = {name for name in unknown_names(question, joined, shortened) if name[0].isalpha()}
     cited = _cited_as_authors_or_venues(question)
-    named = {word for word in name_words(question) if _key(word) in unknown} - cited
+    named = {word for word in name_words(question) if name_key(word) in unknown} - cited
     return _as_written(question, named)
 
 
@@ -202,13 +198,13 @@ _VENUES = ("NeurIPS", "NIPS", "ICML", "ICLR", "CVPR", "ICCV", "ECCV", "ACL", "EM
 _MORE_VENUES = ("KDD", "arXiv", "Interspeech", "ICASSP", "SIGIR", "TPAMI", "JMLR", "TMLR", "MICCAI", "COLING")
 _LABS = ("OpenAI", "DeepMind", "Google", "Meta", "Facebook", "Microsoft", "Anthropic", "NVIDIA", "Amazon", "IBM")
 _MORE_LABS = ("Stanford", "Berkeley", "MIT", "CMU", "Tsinghua", "Alibaba", "Baidu", "Tencent", "Huawei", "Apple")
-_VENUES_AND_LABS = frozenset(_key(word) for word in _VENUES + _MORE_VENUES + _LABS + _MORE_LABS)
+_VENUES_AND_LABS = frozenset(name_key(word) for word in _VENUES + _MORE_VENUES + _LABS + _MORE_LABS)
 
 
 def _cited_as_authors_or_venues(question: str) -> set[str]:
     """The words of `question` that name a paper's authors ("Kaplan et al."), venue ("NeurIPS") or lab."""
     authors = {word for match in _AUTHORS.finditer(question) for word in match.groups() if word}
-    venues = {word for word in name_words(question) if _key(word) in _VENUES_AND_LABS}
+    venues = {word for word in name_words(question) if name_key(word) in _VENUES_AND_LABS}
     return authors | venues
 
 

@@ -54,7 +54,7 @@ import re
 import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
-from rag.attribution import bound_words, content_stems
+from rag.attribution import bound_words, content_stems, sole_statement
 from rag.embedding import MiniLMEmbedding
 from rag.focus import asks_about_one_paper
 from rag.intent import asks_for_a_name, asks_for_a_number, states_a_number
@@ -284,12 +284,11 @@ def _value_for_another_setting(sentence: str, source: Source, asked: set[str], a
     named = {n for n in named if not spelled_in(n, title)}
     abstract = split_sentences(source.abstract)
     for value in values:
-        stating = [s for s in abstract if value in bound_words(s)]
-        if len(stating) != 1 or "respectively" in stating[0].lower():
-            continue  # values a sentence pairs with names in order are `rag.attribution`'s to decide
-        said, elsewhere = words_in(stating[0]), [words_in(s) for s in abstract if s is not stating[0]]
+        if (stating := sole_statement(value, abstract)) is None:
+            continue  # stated in several sentences, or paired with names "respectively" (`rag.attribution`)
+        said, elsewhere = words_in(stating), [words_in(s) for s in abstract if s is not stating]
         missing = [n for n in named if not spelled_in(n, said) and any(spelled_in(n, w) for w in elsewhere)]
-        its_own = names_in(stating[0]) - GENERIC_ACRONYMS - asked - title
+        its_own = names_in(stating) - GENERIC_ACRONYMS - asked - title
         if missing and any(not spelled_in(n, frozenset(asked)) for n in its_own):
             return True
     return False

@@ -160,7 +160,7 @@ class EvidenceSettings(_Section):
         ge=0.0,
         le=1.0,
         description="added, in proportion to its place in the abstract, to the score of the first paper's "
-        "sentences when e5 picks them for the answer: results come late (rag.evidence._answer_ranking)",
+        "sentences when e5 picks them for the answer: results come late (rag.evidence._position_bonus)",
     )
     first_paper_ranker: Literal["minilm", "e5"] | None = Field(
         None,
