@@ -33,7 +33,14 @@ _HOW = re.compile(
     r"\bwhat (simple )?(change|method|technique|mechanism|trick)\b",
     re.IGNORECASE,
 )
-_WHY = re.compile(r"^\s*(why|what (causes|caused|explains|makes))\b|\bfor what reason\b", re.IGNORECASE)
+# "What observation motivates X?", "What is the rationale for X?" ask for a reason too.
+_WHY = re.compile(
+    r"^\s*(why|what (causes|caused|explains|makes))\b|\bfor what reason\b|\bwhat motivat\w*|"
+    r"\bwhat (\w+ ){0,2}(observations?|insights?|reasons?|motivations?|rationale) "
+    r"(motivat\w*|le[ad]\w*|drives?|drove|prompt\w*|justif\w*|behind|for)\b|"
+    r"\bwhat is the (motivation|reason|rationale)\b",
+    re.IGNORECASE,
+)
 
 _MECHANISM = re.compile(
     r"\b(by|via|through|using|uses|use|leverag\w*|employ\w*|consist\w*|compris\w*|replac\w*|instead of|"
@@ -43,7 +50,7 @@ _MECHANISM = re.compile(
     re.IGNORECASE,
 )
 _CAUSE = re.compile(
-    r"\b(because|due to|caus\w*|attribut\w*|root cause|stem\w* from|result\w* (in|from)|lead\w* to|since|"
+    r"\b(because|due to|caus\w*|motivat\w*|attribut\w*|root cause|stem\w* from|result\w* (in|from)|lead\w* to|since|"
     r"owing to|explain\w*|vulnerab\w*|bias\w*|mismatch\w*|overfit\w*|disparit\w*|lack\w*|insufficien\w*|weak\w*)\b",
     re.IGNORECASE,
 )

@@ -38,6 +38,8 @@ from rag.relevance import (
     split_off_question_names,
     split_off_the_first_paper,
     split_off_topic,
+    split_other_conditions,
+    split_other_counts,
     split_restated,
     split_unaddressed_comparison,
     split_value_for_another_setting,
@@ -241,6 +243,20 @@ class Pipeline:
                 (
                     "the cited abstract gives this value for another setting than the one asked about",
                     lambda s: split_value_for_another_setting(s, sources, question, query),
+                )
+            )
+        if checks.require_asked_condition:
+            rules.append(
+                (
+                    "the question asks about one condition, and this sentence is about the contrasting one",
+                    lambda s: split_other_conditions(s, question, query),
+                )
+            )
+        if checks.require_asked_count:
+            rules.append(
+                (
+                    "the question asks how many of something, and this sentence counts something else",
+                    lambda s: split_other_counts(s, question, query),
                 )
             )
         if checks.require_number:

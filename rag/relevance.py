@@ -45,6 +45,12 @@ not the asked value (`verification.require_asked_setting`): "Selfie pretraining 
 on CIFAR-10 from 35.6% to 46.7%" when the one abstract sentence giving 35.6% is about ImageNet 224x224,
 and CIFAR-10 appears only in another sentence. The 1.5B judge accepts such sentences; this catches the
 case where the names decide it (`split_value_for_another_setting`).
+
+A question for a value or a name under one condition (pre-training, inference, a GPU, the test set) is not
+answered by a sentence naming only the contrasting one (`verification.require_asked_condition`,
+`split_other_conditions`). A "how many X" question is not answered by a count of something else
+(`verification.require_asked_count`, `split_other_counts`): "How many abstracts were in the autophagy
+collections?" answered "two collections of autophagy-related abstracts" counts collections.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ import numpy as np
 
 from rag.answer_types import AnswerSentence, Source
 from rag.attribution import bound_words, content_stems, sole_statement
+from rag.conditions import other_condition
+from rag.counted import asked_count_nouns, counts_something_else
 from rag.embedding import MiniLMEmbedding
 from rag.focus import asks_about_one_paper
 from rag.intent import asks_for_a_name, asks_for_a_number, states_a_number
@@ -292,6 +300,35 @@ def _value_for_another_setting(sentence: str, source: Source, asked: set[str], a
         if missing and any(not spelled_in(n, frozenset(asked)) for n in its_own):
             return True
     return False
+
+
+def split_other_conditions(
+    sentences: list[AnswerSentence], *questions: str
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(sentences kept; those naming the contrasting condition of the asked one, `rag.conditions`), for a
+    question asking for a value or a name: "How much faster is inference on a GPU?" answered with the
+    abstract's "3.1x faster inference latency on a CPU"."""
+    if not (asks_for_a_number(*questions) or asks_for_a_name(*questions)):
+        return sentences, []
+    kept, off = [], []
+    for sentence in sentences:
+        (off if other_condition(sentence.text, *questions) else kept).append(sentence)
+    return kept, off
+
+
+def split_other_counts(
+    sentences: list[AnswerSentence], *questions: str
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(sentences kept; those whose counts all count something other than what a "how many" question asks
+    for). "How many object categories are annotated?" answered "There are 1.1 million annotated bounding
+    boxes" gives a true count of the wrong thing (`rag.counted`)."""
+    nouns = asked_count_nouns(*questions)
+    if not nouns:
+        return sentences, []
+    kept, off = [], []
+    for sentence in sentences:
+        (off if counts_something_else(sentence.text, nouns) else kept).append(sentence)
+    return kept, off
 
 
 def split_numberless(

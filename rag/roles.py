@@ -210,6 +210,9 @@ _COMPARED_FIRST = re.compile(
 _RELATIVE = frozenset({"which", "that", "who", "being"})
 # Clauses end at punctuation and at contrasting conjunctions ("and" joins the parts of one relation).
 _CLAUSE_END = re.compile(r"([,;:()\[\]]|\s(?:while|whereas|but)\s)", re.IGNORECASE)
+# A short parenthesis naming what comes before it ("deep neural networks (DNNs) have been outperforming")
+# does not end the clause.
+_APPOSITIVE = re.compile(r"\s*\((?:[A-Za-z][\w-]*(?:\s+[\w-]+){0,2})\)")
 # A piece after a comma that adds to a list or names what the side before it is ("the Siamese network").
 _LIST_ITEM_WORDS = 5
 _LIST_STARTS = frozenset({"and", "or", "the", "its", "their"})
@@ -345,6 +348,7 @@ def _clauses(sentence: str) -> list[_Clause]:
     before."""
     if compared := _COMPARED_FIRST.match(sentence):
         sentence = f"{compared.group(2)} than {compared.group(1)}"
+    sentence = _APPOSITIVE.sub("", sentence)
     sentence = _MULTIPLE_AS.sub(lambda m: f"{m.group(1)} {m.group(2)}er than", sentence)
     sentence = _FRACTION_AS.sub(lambda m: f"less {m.group(1)} than", sentence)
     clauses: list[_Clause] = []

@@ -323,6 +323,18 @@ class VerificationSettings(_Section):
         "stating it, for another setting than the one the question and the sentence name (listed in "
         "`off_topic`; rag.relevance.split_value_for_another_setting)",
     )
+    require_asked_condition: bool = Field(
+        True,
+        description="for a question asking for a value or a name under a condition (pre-training, inference, "
+        "GPU, test set, ...), leave out a sentence naming only the contrasting one (fine-tuning, training, CPU, "
+        "validation set; listed in `off_topic`; rag.relevance.split_other_conditions)",
+    )
+    require_asked_count: bool = Field(
+        True,
+        description='for a "how many X" question, leave out a sentence whose numbers all count something else '
+        '("1.1 million bounding boxes" for "how many object categories"; listed in `off_topic`; '
+        "rag.relevance.split_other_counts)",
+    )
     require_name: bool = Field(
         True,
         description="when the question asks which dataset, backbone, optimizer, hardware, ... and no kept sentence "

@@ -20,6 +20,7 @@ SEVERAL = "Which papers search for neural network architectures with reinforceme
         "Compare AutoInt with DIN for click-through rate prediction.",
         "What surveys review generative models?",
         "Are there other methods for pruning?",
+        "Which techniques make transformers cheaper at inference time?",
     ],
 )
 def test_questions_about_several_papers_are_not_about_one(question):
@@ -32,6 +33,10 @@ def test_questions_about_several_papers_are_not_about_one(question):
         ONE_PAPER,
         "Which method uses self-attention to learn feature interactions for click-through rate prediction?",
         "What speedup does it report?",
+        # One paper's own list, its baselines and its test sets are not several papers.
+        "What are the two augmentation techniques introduced for masked pre-training on image tokens?",
+        "Why do existing rehearsal-based methods fall short of how the brain consolidates memories?",
+        "Which datasets was the dialogue act tagger evaluated on?",
     ],
 )
 def test_questions_about_one_paper(question):

@@ -129,6 +129,7 @@ BIAS = "Assessing Algorithmic Bias in Language-Based Depression Detection: A Com
 PRIORS = "Never Train from Scratch: Fair Comparison of Long-Sequence Models Requires Data-Driven Priors"
 NEURI = "NeuRI: Diversifying DNN Generation via Inductive Rule Inference"
 PANNS = "PANNs: Large-Scale Pretrained Audio Neural Networks for Audio Pattern Recognition"
+PITCH = "Noise-Robust DSP-Assisted Neural Pitch Estimation with Very Low Complexity"
 TRIPLET = "Deep metric learning using Triplet network"
 
 
@@ -172,6 +173,10 @@ TRIPLET = "Deep metric learning using Triplet network"
         # network.": without a name before a colon, the title's words name "our model".
         (TRIPLET, "Its immediate competitor learns a better representation than the triplet network.", True),
         (TRIPLET, "The triplet network learns a better representation than its immediate competitor.", False),
+        # "Recently, pitch estimators based on deep neural networks (DNNs) have have been outperforming
+        # well-established DSP-based techniques.": a short parenthesis does not end the subject's clause.
+        (PITCH, "Well-established DSP-based techniques have recently been outperforming DNN pitch estimators.", True),
+        (PITCH, "DNN-based pitch estimators have recently been outperforming well-established DSP techniques.", False),
     ],
 )
 def test_comparisons_across_clauses_and_of_the_papers_own_work_are_read_the_right_way_round(title, claim, swapped):
