@@ -3,9 +3,10 @@
 "How many object categories are annotated in MAVREC?" answered with the abstract's true "1.1 million
 annotated bounding boxes" gives a count, but of something else; so does "two collections of abstracts"
 for "how many abstracts". A count's noun is the first words after the number, up to a preposition or
-verb-like stop word ("1.1 million annotated bounding boxes" counts boxes; "135 victim models (configured
-by ...)" counts models). Nouns match by a crude singular form, a shared prefix ("sub-model"/"model") or a
-small table of synonyms ("classes" for "categories", "checkpoints" for "models").
+verb-like stop word ("1.1 million annotated bounding boxes" counts boxes, "135 victim models (configured
+by ...)" models, "a 13-layer network" layers); "25 times" and "40 percent" count nothing. Nouns match when one
+crude singular form starts the other, by the last part of a hyphenated noun ("sub-networks" are networks)
+or by a small table of synonyms ("classes" for "categories", "checkpoints" for "models").
 """
 
 from __future__ import annotations
