@@ -209,72 +209,59 @@ class Pipeline:
         """(sentences kept, supported sentences left out as off the question, each with its `left_out`
         reason), by the relevance rules the settings turn on (`rag.relevance`)."""
         checks = self.settings.verification
-        rules: list[tuple[str, _Split]] = [
+        # (turned on, the reason a left-out sentence carries, the rule), applied in this order.
+        rules: list[tuple[bool, str, _Split]] = [
             (
+                True,
                 "about another paper, and far less related to the question",
                 lambda s: split_off_topic(s, evidence.question_vector, self.searcher.embedder, checks.off_topic_margin),
-            )
+            ),
+            (
+                checks.require_first_paper,
+                "the question asks about one paper, and this sentence cites only others",
+                lambda s: split_off_the_first_paper(s, question, query),
+            ),
+            (
+                checks.require_question_names,
+                "cites no source that uses the name the question asks about",
+                lambda s: split_off_question_names(s, query, sources),
+            ),
+            (
+                checks.require_compared_names,
+                "the sources do not state the comparison asked for",
+                lambda s: split_unaddressed_comparison(s, sources, question, query),
+            ),
+            (checks.drop_restatements, RESTATES_REASON, lambda s: split_restated(s, question, query)),
+            (
+                checks.require_asked_setting,
+                "the cited abstract gives this value for another setting than the one asked about",
+                lambda s: split_value_for_another_setting(s, sources, question, query),
+            ),
+            (
+                checks.require_asked_condition,
+                "the question asks about one condition, and this sentence is about the contrasting one",
+                lambda s: split_other_conditions(s, question, query),
+            ),
+            (
+                checks.require_asked_count,
+                "the question asks how many of something, and this sentence counts something else",
+                lambda s: split_other_counts(s, question, query),
+            ),
+            (
+                checks.require_number,
+                "the question asks for a number, and no sentence gives one",
+                lambda s: split_numberless(s, question, query),
+            ),
+            (
+                checks.require_name,
+                "the question asks for a name, and no sentence gives one",
+                lambda s: split_nameless(s, question, query),
+            ),
         ]
-        if checks.require_first_paper:
-            rules.append(
-                (
-                    "the question asks about one paper, and this sentence cites only others",
-                    lambda s: split_off_the_first_paper(s, question, query),
-                )
-            )
-        if checks.require_question_names:
-            rules.append(
-                (
-                    "cites no source that uses the name the question asks about",
-                    lambda s: split_off_question_names(s, query, sources),
-                )
-            )
-        if checks.require_compared_names:
-            rules.append(
-                (
-                    "the sources do not state the comparison asked for",
-                    lambda s: split_unaddressed_comparison(s, sources, question, query),
-                )
-            )
-        if checks.drop_restatements:
-            rules.append((RESTATES_REASON, lambda s: split_restated(s, question, query)))
-        if checks.require_asked_setting:
-            rules.append(
-                (
-                    "the cited abstract gives this value for another setting than the one asked about",
-                    lambda s: split_value_for_another_setting(s, sources, question, query),
-                )
-            )
-        if checks.require_asked_condition:
-            rules.append(
-                (
-                    "the question asks about one condition, and this sentence is about the contrasting one",
-                    lambda s: split_other_conditions(s, question, query),
-                )
-            )
-        if checks.require_asked_count:
-            rules.append(
-                (
-                    "the question asks how many of something, and this sentence counts something else",
-                    lambda s: split_other_counts(s, question, query),
-                )
-            )
-        if checks.require_number:
-            rules.append(
-                (
-                    "the question asks for a number, and no sentence gives one",
-                    lambda s: split_numberless(s, question, query),
-                )
-            )
-        if checks.require_name:
-            rules.append(
-                (
-                    "the question asks for a name, and no sentence gives one",
-                    lambda s: split_nameless(s, question, query),
-                )
-            )
         left_out: list[AnswerSentence] = []
-        for reason, split in rules:
+        for turned_on, reason, split in rules:
+            if not turned_on:
+                continue
             sentences, out = split(sentences)
             left_out += [sentence.model_copy(update={"left_out": reason}) for sentence in out]
         return sentences, left_out
