@@ -49,6 +49,8 @@ _SYNONYMS: tuple[frozenset[str], ...] = tuple(
 
 
 def _singular(word: str) -> str:
+    # Only a plural's ending: the Snowball stemmer `rag.attribution` uses would also make "annotated" match
+    # "annotators" and "labeled" match "label", which a count's noun must not.
     word = word.lower()
     if word.endswith("ies"):
         return word[:-3] + "y"

@@ -56,6 +56,7 @@ collections?" answered "two collections of autophagy-related abstracts" counts c
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -87,6 +88,16 @@ def question_vector(embedder: MiniLMEmbedding, query: str, question: str) -> np.
     return vector / np.linalg.norm(vector)
 
 
+def _partition(
+    sentences: list[AnswerSentence], left_out: Callable[[AnswerSentence], bool]
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(the sentences for which `left_out` is false; those for which it is true), each in order."""
+    kept, off = [], []
+    for sentence in sentences:
+        (off if left_out(sentence) else kept).append(sentence)
+    return kept, off
+
+
 def split_off_topic(
     sentences: list[AnswerSentence], vector: np.ndarray, embedder: MiniLMEmbedding, margin: float | None
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
@@ -110,8 +121,7 @@ def split_off_the_first_paper(
     (`rag.focus.asks_about_one_paper`), else (`sentences`, [])."""
     if not asks_about_one_paper(*questions):
         return sentences, []
-    kept = [s for s in sentences if 1 in s.citations]
-    return kept, [s for s in sentences if s not in kept]
+    return _partition(sentences, lambda s: 1 not in s.citations)
 
 
 def split_off_question_names(
@@ -123,11 +133,7 @@ def split_off_question_names(
     asked = {name for name in names_in(question) if any(name in w for w in words.values())}
     if not asked:
         return sentences, []
-    kept, off = [], []
-    for sentence in sentences:
-        names_it = any(asked & words.get(n, frozenset()) for n in sentence.citations)
-        (kept if names_it else off).append(sentence)
-    return kept, off
+    return _partition(sentences, lambda s: not any(asked & words.get(n, frozenset()) for n in s.citations))
 
 
 # What follows one of these words, up to the end of its clause, is what the question compares with.
@@ -233,8 +239,7 @@ def split_restated(
     first question is one that repeating can answer (`restating_answers`)."""
     if not questions or restating_answers(questions[0]):
         return sentences, []
-    kept = [s for s in sentences if not restates(s.text, *questions)]
-    return kept, [s for s in sentences if s not in kept]
+    return _partition(sentences, lambda s: restates(s.text, *questions))
 
 
 def split_value_for_another_setting(
@@ -254,14 +259,14 @@ def split_value_for_another_setting(
     if not asked_names:
         return sentences, []
     by_number = {s.n: s for s in sources}
-    kept, off = [], []
-    for sentence in sentences:
+
+    def for_another_setting(sentence: AnswerSentence) -> bool:
         cited = [source for n in sentence.citations if (source := by_number.get(n)) is not None]
-        other = _another_variant(sentence.text, asked_variants) or any(
+        return _another_variant(sentence.text, asked_variants) or any(
             _value_for_another_setting(sentence.text, p, asked_names, asked_values) for p in cited
         )
-        (off if other else kept).append(sentence)
-    return kept, off
+
+    return _partition(sentences, for_another_setting)
 
 
 # "top-1", "ResNet-50", "GPT-3": a name and the number of one of its variants.
@@ -310,10 +315,7 @@ def split_other_conditions(
     abstract's "3.1x faster inference latency on a CPU"."""
     if not (asks_for_a_number(*questions) or asks_for_a_name(*questions)):
         return sentences, []
-    kept, off = [], []
-    for sentence in sentences:
-        (off if other_condition(sentence.text, *questions) else kept).append(sentence)
-    return kept, off
+    return _partition(sentences, lambda s: other_condition(s.text, *questions))
 
 
 def split_other_counts(
@@ -325,10 +327,7 @@ def split_other_counts(
     nouns = asked_count_nouns(*questions)
     if not nouns:
         return sentences, []
-    kept, off = [], []
-    for sentence in sentences:
-        (off if counts_something_else(sentence.text, nouns) else kept).append(sentence)
-    return kept, off
+    return _partition(sentences, lambda s: counts_something_else(s.text, nouns))
 
 
 def split_numberless(
