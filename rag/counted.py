@@ -20,6 +20,8 @@ _NUMERAL = (
 # The number and the up to six words after it (a look-ahead, so "7 attack types generated from 135
 # victim models" yields both counts).
 _COUNTED = re.compile(rf"(?<![\w.-]){_NUMERAL}\b(?=((?:[\s-]+[\w()-]+){{1,6}}))", re.IGNORECASE)
+# The word joined to a number by hyphens ("13-layer", "3--layer"): what it counts.
+_ATTACHED = re.compile(r"-+\s*([^\s-]+)")
 # What follows a number that makes it a multiplier or a share, not a count ("25 times fewer").
 _NOT_A_COUNT = frozenset({"times", "fold", "percent", "orders", "order", "x"})
 # Words that end the counted phrase: prepositions, verbs, articles and conjunctions between clauses.
@@ -98,7 +100,7 @@ def counted_phrases(sentence: str) -> list[list[str]]:
         words: list[str] = []
         following = match.group(1)
         if following.startswith("-"):  # "13-layer architecture": a count of layers
-            following = following[1:].split("-", 1)[0].split()[0] if following[1:].strip() else ""
+            following = attached.group(1) if (attached := _ATTACHED.match(following)) else ""
         for raw in following.split():
             word = raw.strip(",.;:()").lower()
             if not word or word in _PHRASE_END or (not words and word in _NOT_A_COUNT):

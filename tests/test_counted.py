@@ -76,3 +76,9 @@ def test_a_count_of_something_else_does_not_answer_how_many(bundled_index, monke
         "restate", reply, MAVREC_CATEGORIES, bundled_index, monkeypatch, **{"verification.require_asked_count": False}
     )
     assert not unchecked.abstained
+
+
+def test_a_number_joined_by_several_hyphens_is_read_not_a_crash():
+    # "3--layer" once raised IndexError in the middle of an answer's relevance checks.
+    assert counted_phrases("It stacks 3--layer blocks.") == [["layer"]]
+    assert counted_phrases("A 5- layer net.") == [["layer"]]
