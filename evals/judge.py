@@ -10,7 +10,9 @@ sentence split at ";".
 
 EntailmentJudge (the default when the embedded model is installed): the LLM (by default the embedded
 local model) is asked, with its own prompt (`prompts/judge_entail.txt`), whether the passages fully
-support a claim, and counts it supported only if its reply begins with "yes". Unlike the lexical judge
+support a claim, and counts it supported only if its reply begins with "yes"; a claim stating a number
+the passages never state is not supported, without asking (`NUMBER_RULE`: on 45 claims its prompt never
+saw, the model said "yes" to all three claims with a changed number). Unlike the lexical judge
 it can tell a contradicted sentence (one word flipped) from a supported one. It also judges whether an
 answer gives what was asked (`answers`, `prompts/judge_answers.txt`). It never sees the pipeline's
 verdicts: it reads only the answer text, its citations and the abstracts. `evals.judge_agreement`
@@ -36,6 +38,8 @@ from rag.prompts import render
 from rag.text import numbers_in
 
 COVERAGE = 0.6
+# Part of the entailment judge's fingerprint (`evals.judge_agreement`): its figures change with this rule.
+NUMBER_RULE = "numbers-present"
 JUDGE_PASSAGE_TOKENS = 2500  # all passages of one entailment question together
 _WORD = re.compile(r"[a-z][a-z0-9\-]+")
 _STOP = set(STOPWORDS_EN) | {"also", "using", "use", "used", "based", "show", "shows", "paper", "propose", "proposed"}
@@ -131,6 +135,8 @@ class EntailmentJudge:
         # Bounded to fit the judge's context: an abstract can be very long, and a sentence may cite several.
         each = max(200, JUDGE_PASSAGE_TOKENS // len(passages))
         joined = "\n\n".join(cap_tokens(p, each) or "" for p in passages)
+        if not numbers_in(claim) <= numbers_in(" ".join(passages)):
+            return False  # NUMBER_RULE: the 1.5B judge reads "48.2%" and "84.2%" as the same kind of thing
         return self._yes(("supports", claim, joined), render("judge_entail", passages=joined, claim=claim))
 
     def answers(self, question: str, answer: str) -> bool:

@@ -1,12 +1,14 @@
 """How far to trust an eval judge: its agreement with the hand-labelled claims of the verification set.
 
     python -m evals.judge_agreement [--judge entailment|lexical] [--split tune|test|all] [--refresh]
+    python -m evals.judge_agreement --claims evals/verification/heldout11_claims.jsonl  # any labelled set
 
 Each claim of `evals/verification/claims.jsonl` is given to the judge with its cited paper's title and
 whole abstract, as the harness gives cited sources. Agreement: the share of claims the judge calls
 supported exactly when their label is `supported`; also the acceptance rate per label and kind.
 Results are cached in `evals/verification/judge_agreement.json` under the judge's name and a hash of
-its prompt, so every eval report can print them without re-judging 169 claims.
+its prompt, so every eval report can print them without re-judging 169 claims. `--claims` measures the
+judge on another labelled set (one the judge's prompt was never tuned on), uncached.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from evals.judge import COVERAGE, EntailmentJudge, Judge, OfflineJudge
+from evals.judge import COVERAGE, NUMBER_RULE, EntailmentJudge, Judge, OfflineJudge
 from evals.verifier_eval import DEFAULT_CLAIMS, bundled_papers, load_claims
 from rag.paper import normalize_title
 from rag.prompts import load_prompt
@@ -30,7 +32,7 @@ CACHE = Path(__file__).parent / "verification" / "judge_agreement.json"
 def judge_fingerprint(judge: Judge) -> str:
     """Changes with the judge's prompt and model (LLM judges) or its rule's constants (lexical)."""
     if isinstance(judge, EntailmentJudge):
-        text = f"{judge.name}\n{load_prompt('judge_entail')}"
+        text = f"{judge.name}\n{load_prompt('judge_entail')}\n{NUMBER_RULE}"
     elif isinstance(judge, OfflineJudge):
         text = f"{judge.name}\ncoverage={COVERAGE}"
     else:
@@ -80,8 +82,13 @@ def main() -> None:
     parser.add_argument("--judge", choices=("entailment", "lexical"), default="entailment")
     parser.add_argument("--split", choices=("tune", "test", "all"), default="all")
     parser.add_argument("--refresh", action="store_true", help="judge again even if cached")
+    parser.add_argument("--claims", help="another labelled claim set (JSONL, as evals/verification/); not cached")
     args = parser.parse_args()
     judge = eval_judge(args.judge, None, None, Settings.load())
+    if args.claims:
+        claims = load_claims(Path(args.claims), args.split)
+        print(json.dumps({"judge": judge.name, "claims_file": args.claims, **agreement(judge, claims)}, indent=2))
+        return
     print(json.dumps(cached_agreement(judge, args.split, args.refresh), indent=2))
 
 

@@ -121,9 +121,7 @@ def score_question(
             scores["prefill_saving"] = whole_tokens / evidence_tokens
             scores["prompt_saving"] = (whole_tokens + fixed_tokens) / (evidence_tokens + fixed_tokens)
         shown = answer.sentences
-        scores["unsupported_sentence_share"] = (
-            sum(not s.supported for s in shown) / len(shown) if shown else None
-        )
+        scores["unsupported_sentence_share"] = sum(not s.supported for s in shown) / len(shown) if shown else None
         if len(question.gold_titles) == 1 and question.type != "multi":
             gold = normalize_title(question.gold_titles[0])
             titles = {s.n: normalize_title(s.title) for s in answer.sources}

@@ -133,34 +133,49 @@ _ITEM_SEPARATOR = re.compile(_SEPARATOR)
 
 
 def respective_pairs(sentence: str) -> list[list[tuple[frozenset[str], frozenset[str]]]]:
-    """For a sentence saying "respectively": each list of names as long as its list of values, as
-    (values of an item, spelling-insensitive words of the name it is paired with) in order."""
-    if "respectively" not in sentence.lower() or not (values := _VALUE_LIST.search(sentence.replace("\\%", "%"))):
+    """For a sentence saying "respectively": each list of names as long as its lists of values, as
+    (values of an item, spelling-insensitive words of the name it is paired with) in order. Every list of
+    values as long as the names pairs with them ("outperforms the baseline by 2.5% and 2.3%, achieving
+    68.0% and 71.7% on ResNet-18 and MobileNetV1, respectively": 2.5% and 68.0% for ResNet-18)."""
+    text = sentence.replace("\\%", "%")
+    if "respectively" not in text.lower():
         return []
-    value_items = [
-        frozenset(v for m in NUMBER.finditer(item) if (v := number_value(m.group(1))) is not None)
-        for item in _ITEM_SEPARATOR.split(values.group(0))
+    value_lists = [
+        (
+            match,
+            [
+                frozenset(v for m in NUMBER.finditer(item) if (v := number_value(m.group(1))) is not None)
+                for item in _ITEM_SEPARATOR.split(match.group(0))
+            ],
+        )
+        for match in _VALUE_LIST.finditer(text)
     ]
     pairings = []
     for names in _NAME_LIST.finditer(sentence):
         name_items = [words_in(item) - _STOPWORDS for item in _ITEM_SEPARATOR.split(names.group(0))]
-        if (
-            len(name_items) == len(value_items)
-            and all(name_items)
-            and not (names.start() < values.end() and values.start() < names.end())
-        ):
-            pairings.append(list(zip(value_items, name_items, strict=True)))
+        paired = [
+            items
+            for match, items in value_lists
+            if len(items) == len(name_items) and not (names.start() < match.end() and match.start() < names.end())
+        ]
+        if paired and all(name_items):
+            merged = [frozenset().union(*column) for column in zip(*paired, strict=True)]
+            pairings.append(list(zip(merged, name_items, strict=True)))
     return pairings
 
 
 def _mentioned_item(claim: str, value: str, names: list[frozenset[str]]) -> int | None:
     """Which of `names` the claim gives its `value` to: the name the claim itself pairs with it
-    "respectively", else one in the value's clause, else the nearest."""
-    for pairing in respective_pairs(claim):
+    "respectively", else one in the value's clause, else the nearest; None when the claim says
+    "respectively" in a way `respective_pairs` cannot read (then order, not distance, pairs its values)."""
+    pairings = respective_pairs(claim)
+    for pairing in pairings:
         for values, name in pairing:
             if value in values:
                 overlap, index = max((len(name & item), index) for index, item in enumerate(names))
                 return index if overlap else None
+    if not pairings and "respectively" in claim.lower():
+        return None
     where = [m.start() for m in NUMBER.finditer(claim) if number_value(m.group(1)) == value]
     if not where:
         return None

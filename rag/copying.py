@@ -10,7 +10,9 @@ contradiction looks (`tests/test_copying.py`):
   passive ending ("is presented") or a word of the abstract sentence itself, in any inflection ("reduces"
   for "reduce"), and none is a word that negates, hedges or compares (`RISK_WORDS`);
 - the abstract sentence before the run holds no such word either, so the run is not cut out of "We do
-  not find that ...", "Prior work claimed ...", "Unlike X, ...", "We hypothesise that ...";
+  not find that ...", "Prior work claimed ...", "Unlike X, ...", "We hypothesise that ..."; only the
+  words after a reason clause's opening ("because", "since", "as it") count, as the reason is asserted
+  whatever the clause before says ("..., which is not suitable as it requires perfect knowledge of X");
 - the abstract sentence does not go on with a condition ("... only when", "unless", "but").
 
 Numbers are words here, so a changed number breaks the run.
@@ -52,6 +54,17 @@ RISK_WORDS = _word_set(
 # An abstract sentence that continues with one of these restricts what the copied run says.
 CONDITION_WORDS = _word_set("only unless if when whenever but except provided although though yet")
 _STEM = 5  # "reduces" / "reduce", "enables" / "enabling": the same word for this purpose
+_PRONOUNS = _word_set("it they this these that we such")
+
+
+def _reason_start(words: list[str], end: int) -> int:
+    """Where the last reason clause opening before `end` starts its words ("because", "since", "as" + a
+    pronoun), or 0: what a sentence says after "because" it asserts, even after "not suitable"."""
+    start = 0
+    for at, word in enumerate(words[:end]):
+        if word in ("because", "since") or (word == "as" and at + 1 < len(words) and words[at + 1] in _PRONOUNS):
+            start = at + 1
+    return start
 
 
 def words(text: str) -> list[str]:
@@ -85,7 +98,7 @@ def is_copy(claim: str, title: str, source_sentence: str) -> bool:
     after = source_words[j + length : j + length + 2]
     return (
         all((w in allowed or w[:_STEM] in source_stems) and w not in RISK_WORDS for w in others)
-        and not RISK_WORDS & set(source_words[:j])
+        and not RISK_WORDS & set(source_words[_reason_start(source_words, j) : j])
         and not CONDITION_WORDS & set(after)
     )
 

@@ -9,7 +9,8 @@ that state a finding ("we find", "results show", "the most"); for "how" and "why
 set up the problem ("however", "remains challenging", "recent work") are disfavoured. Weights:
 `evidence.intent_bonus` and `evidence.problem_penalty`, tuned on the tuning split of the how/why and dev
 question sets; the finding, "utilizes", "key idea" and "recent work" cues were added on the tuning half
-of `fresh.jsonl` (ninth session).
+of `fresh.jsonl` (ninth session); stages and steps ("two-stage", "first ... then", "procedure") as method
+cues, and "by what factor", "how many times" as asking for a number, on the tune half of `fresh11.jsonl`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rag.names import proper_names
+from rag.names import new_names
 from rag.text import numbers_in
 
 Intent = Literal["how", "why", "quantity", "other"]
@@ -46,7 +47,7 @@ _MECHANISM = re.compile(
     r"\b(by|via|through|using|uses|use|leverag\w*|employ\w*|consist\w*|compris\w*|replac\w*|instead of|"
     r"transform\w*|treat\w*|insert\w*|predict\w*|learn\w*|bound\w*|split\w*|revers\w*|pool\w*|"
     r"encod\w*|decod\w*|randomly|dynamically|adaptively|which (is|are)|that (is|are)|utili[sz]\w*|"
-    r"(key|main|core|central|underlying|basic) idea)\b",
+    r"(key|main|core|central|underlying|basic) idea|stages?|steps?|first\w*|then|procedure|pipeline)\b",
     re.IGNORECASE,
 )
 _CAUSE = re.compile(
@@ -109,13 +110,14 @@ def intent_adjustment(
 ) -> float:
     """What to add to a sentence's similarity score for a question of `intent`. For an "other" question:
     `finding` if it asks what came out best (`asks_for_a_finding`), and `asked_names` if it asks for a name
-    (`asks_for_a_name`): the question's words and initials (`rag.names.names_and_acronyms`), so that a
-    sentence naming something else ("We implement the techniques using Z3") gets the bonus."""
+    (`asks_for_a_name`): the question's words and initials (`rag.names.names_and_acronyms`, `word_initials`),
+    so that a sentence naming something else ("We implement the techniques using Z3") gets the bonus and one
+    that only abbreviates the question's words ("NNs" for "neural nets") does not (`rag.names.new_names`)."""
     if intent == "quantity":
         return bonus if numbers_in(sentence) else 0.0
     if intent == "other":  # a bonus for each thing asked for that the sentence gives
         gives_finding = finding and bool(_FINDING.search(sentence))
-        gives_name = asked_names is not None and bool(proper_names(sentence) - asked_names)
+        gives_name = asked_names is not None and bool(new_names(sentence, asked_names))
         return bonus * (gives_finding + gives_name)
     cue = _MECHANISM if intent == "how" else _CAUSE
     return (bonus if cue.search(sentence) else 0.0) - (penalty if _PROBLEM.search(sentence) else 0.0)
@@ -126,7 +128,8 @@ def intent_adjustment(
 _ASKS_NUMBER = re.compile(
     r"\b(how (many|much)|by how much|how (much )?(faster|slower|smaller|larger|fewer|more)|"
     r"what (\w+[ -]){0,3}(rate|accuracy|score|speed-?up|percentage|error|f1|bleu|top-1|throughput|"
-    r"reduction|improvement|gain|fraction|share|ratio|number of|latency|runtime)|"
+    r"reduction|improvement|gain|fraction|share|ratio|number of|latency|runtime|proportion|margin)|"
+    r"by what factor|how many times|"
     r"in (milli|micro)?seconds|in (ms|percent|percentage points))\b",
     re.IGNORECASE,
 )

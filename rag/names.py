@@ -81,6 +81,23 @@ def names_and_acronyms(text: str) -> frozenset[str]:
     return words_in(text) | initials | {name_key("".join(run.split())) for run in runs}
 
 
+def word_initials(text: str) -> frozenset[str]:
+    """The initials of every run of 2-4 consecutive words of `text`, capitalised or not: "neural nets"
+    gives "nn", so a sentence's "NNs" repeats the question's words rather than naming something new."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return frozenset("".join(w[0] for w in words[i : i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1))
+
+
+def new_names(sentence: str, asked: frozenset[str]) -> frozenset[str]:
+    """The names of `sentence` (`proper_names`) that `asked` (`names_and_acronyms` and `word_initials` of a
+    question) neither spells (`spelled_in`) nor holds in the singular ("NNs" for "nn")."""
+    return frozenset(
+        name
+        for name in proper_names(sentence)
+        if not spelled_in(name, asked) and not (name.endswith("s") and len(name) > 2 and name[:-1] in asked)
+    )
+
+
 def spelled_in(name: str, words: frozenset[str]) -> bool:
     """`name` is one of `words`, or (both of 3+ characters) one begins the other ("vgg" and "vggnet")."""
     if name in words:

@@ -59,6 +59,7 @@ import re
 from collections.abc import Callable
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from rag.answer_types import AnswerSentence, Source
 from rag.attribution import bound_words, content_stems, sole_statement
@@ -187,16 +188,28 @@ def split_nameless(
     return [], sentences
 
 
+# Software is often named in lower case; it is still a name when the sentence introduces it as one:
+# "an open-source software package, polyreg, is available", "a library called fairseq".
+_LOWER_CASE_NAME = re.compile(  # a lookahead as a whole, so that "software package, polyreg," overlaps
+    r"(?=\b(?:package|library|toolkit|toolbox|software|called|named|dubbed),?\s+([a-z][\w.-]*[a-z0-9])"
+    r"(?=\s*[,.;:)]|\s+(?:is|was|are|were)\b))"
+)
+
+
 def _names_beyond(sentence: str, known: frozenset[str]) -> frozenset[str]:
     """`proper_names` of `sentence` not in `known`, without hyphenated words whose every part is known, a
     generic acronym, a number or a lower-case word: "a single multi-GPU server" names nothing more than a
-    question about GPUs; "ResNet-50" and "So2Sat" stay names."""
+    question about GPUs; "ResNet-50" and "So2Sat" stay names. A lower-case word the sentence introduces as
+    a package's or tool's name (`_LOWER_CASE_NAME`: "package, polyreg,") is one."""
     ordinary = {
         name_key(word)
         for word in name_words(sentence)
         if "-" in word and all(_ordinary_part(part, known) for part in word.split("-") if part)
     }
-    return proper_names(sentence) - known - ordinary
+    introduced = {
+        name_key(m.group(1)) for m in _LOWER_CASE_NAME.finditer(sentence) if m.group(1) not in STOPWORDS_EN_PLUS
+    }
+    return (proper_names(sentence) | introduced) - known - ordinary
 
 
 def _ordinary_part(part: str, known: frozenset[str]) -> bool:

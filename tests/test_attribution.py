@@ -124,6 +124,24 @@ def test_respectively_pairs_values_with_names_in_order():
     assert respective_pairs(GAIT.replace(" respectively", "")) == []
 
 
+INSTA = (
+    "The proposed INSTA-BNN outperforms the baseline by 2.5% and 2.3% on the ImageNet classification task with "
+    "comparable computing cost, achieving 68.0% and 71.7% top-1 accuracy on ResNet-18 and MobileNetV1 based "
+    "models, respectively."
+)
+
+
+def test_every_list_of_values_as_long_as_the_names_pairs_with_them():
+    """f11a-011: only the first list (2.5%, 2.3%) was paired, so 71.7% said of ResNet-18 went uncaught."""
+    [pairing] = respective_pairs(INSTA)
+    assert [(set(values), set(name)) for values, name in pairing] == [
+        ({"2.5", "68"}, {"resnet18"}),
+        ({"2.3", "71.7"}, {"mobilenetv1"}),
+    ]
+    assert misassigned_respectively("It reaches 71.7% top-1 accuracy on ResNet-18 based models.", [INSTA])
+    assert misassigned_respectively("It reaches 71.7% top-1 accuracy with a MobileNetV1 based model.", [INSTA]) is None
+
+
 @pytest.mark.parametrize(
     ("claim", "caught"),
     [
@@ -138,6 +156,24 @@ def test_respectively_pairs_values_with_names_in_order():
 )
 def test_a_value_given_to_another_name_of_a_respectively_list_is_caught(claim, caught):
     assert (misassigned_respectively(claim, [GAIT]) is not None) is caught
+
+
+def test_a_respectively_claim_whose_lists_cannot_be_read_is_left_to_the_judge():
+    """h11-019: the claim pairs by order ("... CIFAR-10 and Vggface2, Boundary Unlearning ... 17x and 19x ...,
+    respectively"); its name list reads as three items, and 17x was given to the nearer Vggface2."""
+    unlearning = (
+        "We extensively evaluate Boundary Unlearning on CIFAR-10 and Vggface2 datasets, and the results show that "
+        "Boundary Unlearning can effectively forget the forgetting class on image classification and face "
+        "recognition tasks, with an expected speed-up of 17times and 19times, respectively, compared with "
+        "retraining from the scratch."
+    )
+    claim = (
+        "Evaluated on CIFAR-10 and Vggface2, Boundary Unlearning forgets the target class with expected speed-ups "
+        "of 17x and 19x over retraining from scratch, respectively."
+    )
+    assert misassigned_respectively(claim, [unlearning]) is None
+    # without "respectively" the nearest name still decides
+    assert misassigned_respectively("On Vggface2 it forgets the class with a 17x speed-up.", [unlearning])
 
 
 def test_a_near_copy_with_the_respectively_values_swapped_is_contradicted_without_the_judge(filters_only):

@@ -72,6 +72,40 @@ def test_near_copies_that_change_the_meaning_are_not_copies(claim, source):
     assert not is_copy(claim, TITLE, source)
 
 
+PHYSICAL = "Backpropagation-free Training of Deep Physical Neural Networks"
+REASON = (
+    "So far, training of digital deep learning models mainly relies on backpropagation, which is not suitable "
+    "for physical implementation as it requires perfect knowledge of the computation performed in the "
+    "so-called forward pass of the neural network."
+)
+
+
+def test_what_a_reason_clause_asserts_is_copied_whatever_the_clause_before_it_denies():
+    # hw-021 / f11a-021: the reason after "as it" holds although "not suitable" comes before it
+    claim = "Backpropagation requires perfect knowledge of the computation performed in the so-called forward pass."
+    assert is_copy(claim, PHYSICAL, REASON)
+    assert is_copy(claim, PHYSICAL, REASON.replace("as it requires", "because it requires"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the denial reaches into the run: no reason clause opens between them
+        "We do not find that backpropagation requires perfect knowledge of the computation performed in the "
+        "so-called forward pass.",
+        # the reason clause itself denies
+        "Backpropagation is used as it never requires perfect knowledge of the computation performed in the "
+        "so-called forward pass.",
+        # "as" that opens no reason ("as well as", "such as") does not end the denial's reach
+        "It is not as backpropagation requires perfect knowledge of the computation performed in the "
+        "so-called forward pass.",
+    ],
+)
+def test_a_denial_before_the_run_still_counts_without_a_reason_clause_between(source):
+    claim = "Backpropagation requires perfect knowledge of the computation performed in the so-called forward pass."
+    assert not is_copy(claim, PHYSICAL, source)
+
+
 def test_no_contradicted_or_unstated_claim_of_the_verification_set_is_a_copy():
     papers = bundled_papers()
     claims = [c for c in load_claims("evals/verification/claims.jsonl") if c["label"] != "supported"]

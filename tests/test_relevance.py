@@ -179,6 +179,11 @@ def test_a_quantity_question_answered_without_any_number_is_not_answered():
         ("What inference latency does ApproxNet reach on a phone?", True),
         ("How fast is it, in milliseconds per frame?", True),
         ("Which latency-aware scheduler does it use?", False),
+        # f11a-018: a "by what factor" question answered "significantly fewer learned weights"
+        ("By what factor do the adapters cut the number of learned weights?", True),
+        ("How many times faster do the toolbox's methods run?", True),
+        ("What is a factor graph used for in the paper?", False),
+        ("What factor most influences the robustness of the models?", False),
     ],
 )
 def test_which_questions_ask_for_a_number(question, asks):
@@ -263,6 +268,14 @@ def test_a_comparison_with_what_no_source_names_is_not_answered_but_another_spel
         ("Which optimizer was used to train the Deep Interest Network?", "DIN was trained with Adam.", True),
         ("Which backbone does the saliency model build on?", "It builds on VGG-16.", True),
         ("Which accelerator hardware was it evaluated on?", "It ran on a Xilinx VCU1525 FPGA.", True),
+        # f11a-009: software is often named in lower case, introduced as the package's name
+        (
+            "Which open-source software package accompanies the argument that neural nets are polynomial models?",
+            "A many-featured, open-source software package, polyreg, is available.",
+            True,
+        ),
+        ("Which toolkit do the authors release?", "The authors release a library called fairseq.", True),
+        ("Which software package accompanies the paper?", "The software package is available online.", False),
         # Not a question for a name: nothing asked of the answer.
         ("Which approach does the saliency model take?", "It uses an encoder-decoder network.", True),
         ("What share of the baselines' TFLOPs does p-MoD need?", "It needs about half.", True),

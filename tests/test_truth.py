@@ -27,9 +27,9 @@ from rag.errors import InputError
 from rag.generate import llm_messages, make_generator
 from rag.intent import asks_for_a_finding, asks_for_a_name, intent_adjustment, question_intent
 from rag.judges import make_verifier
-from rag.llm.client import LLMClient
+from rag.llm.client import LLMClient, LLMEndpointError
 from rag.llm.model_files import MODEL_NAME
-from rag.names import names_and_acronyms
+from rag.names import names_and_acronyms, new_names, word_initials
 from rag.paper import normalize_title
 from rag.pipeline import RELATED_ABSTENTION_TEXT, Pipeline, ask
 from rag.sentences import SentenceIndex
@@ -182,6 +182,29 @@ def test_the_entailment_judge_tells_contradiction_where_the_lexical_judge_cannot
     assert result["agreement"] == 1.0 and result["accepted"]["contradicted"]["accepted"] == 0
 
 
+def test_the_eval_judge_rejects_a_changed_number_without_asking_the_model():
+    """On heldout11 the model said "yes" to all three claims with a changed number. The rule decides before
+    any call: the client points at a closed port, so asking would raise."""
+    judge = EntailmentJudge(LLMClient(base_url="http://127.0.0.1:9/v1", model="m", attempts=1))
+    abstract = "DQA reaches 48.2% top-1 accuracy, 2.1 points above direct quantization."
+    assert not judge.supports("DQA reaches 84.2% top-1 accuracy.", [abstract])
+    with pytest.raises(LLMEndpointError):  # a claim whose numbers it states goes to the model
+        judge.supports("DQA reaches 48.2% top-1 accuracy.", [abstract])
+
+
+def test_judge_agreement_on_another_labelled_set(tmp_path):
+    """`--claims` meta-evaluates a judge on any labelled set: the lexical judge accepts the direction swap
+    vc-084 as readily as the true vc-001, and the figures say so."""
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text("".join(json.dumps(CLAIMS[i]) + "\n" for i in ("vc-001", "vc-084")))
+    command = [sys.executable, "-m", "evals.judge_agreement", "--judge", "lexical", "--claims", str(claims)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["claims"] == 2 and result["claims_file"] == str(claims)
+    assert result["accepted"]["contradicted"]["accepted"] == 1 and result["agreement"] == 0.5
+
+
 def test_intent_favours_the_sentence_that_gives_the_method():
     question = "How does CBNet reduce inference latency for difficult inputs on edge devices?"
     assert question_intent(question) == "how"
@@ -195,6 +218,22 @@ def test_intent_favours_the_sentence_that_gives_the_method():
     problem = "However, inference on edge devices remains challenging for hard inputs."
     assert intent_adjustment(method, "how", 0.08, 0.08) > 0 > intent_adjustment(problem, "how", 0.08, 0.08)
     assert intent_adjustment(problem, "other", 0.08, 0.08) == 0
+    # f11a-019: a two-stage procedure is how it is done; it gained nothing before
+    stages = "For model training, we introduce a two-stage contrastive instruction-tuning method."
+    assert intent_adjustment(stages, "how", 0.08, 0.08) > 0
+
+
+def test_a_sentence_abbreviating_the_question_names_nothing_new():
+    """f11a-009 ("Which open-source software package accompanies the argument that neural nets are ...?"):
+    every sentence saying "NNs" gained the name bonus, and the one naming polyreg lost its place."""
+    question = "Which open-source software package accompanies the argument that neural nets are polynomial models?"
+    asked = names_and_acronyms(question) | word_initials(question)
+    abbreviating = "Here we present a simple analytic argument that NNs are in fact essentially polynomial models."
+    assert new_names(abbreviating, asked) == frozenset()
+    assert intent_adjustment(abbreviating, "other", 0.08, 0.08, asked_names=asked) == 0
+    naming = "We release the package for PyTorch."
+    assert new_names(naming, asked) == {"pytorch"}
+    assert intent_adjustment(naming, "other", 0.08, 0.08, asked_names=asked) > 0
 
 
 def test_sentences_carry_a_verdict():
