@@ -132,11 +132,11 @@ class EntailmentJudge:
     def supports(self, claim: str, passages: list[str]) -> bool:
         if not passages:
             return False
+        if not numbers_in(claim) <= numbers_in(" ".join(passages)):
+            return False  # NUMBER_RULE: the 1.5B judge reads "48.2%" and "84.2%" as the same kind of thing
         # Bounded to fit the judge's context: an abstract can be very long, and a sentence may cite several.
         each = max(200, JUDGE_PASSAGE_TOKENS // len(passages))
         joined = "\n\n".join(cap_tokens(p, each) or "" for p in passages)
-        if not numbers_in(claim) <= numbers_in(" ".join(passages)):
-            return False  # NUMBER_RULE: the 1.5B judge reads "48.2%" and "84.2%" as the same kind of thing
         return self._yes(("supports", claim, joined), render("judge_entail", passages=joined, claim=claim))
 
     def answers(self, question: str, answer: str) -> bool:

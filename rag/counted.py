@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 
+from rag.text import COUNT_WORDS
+
 _NUMERAL = (
-    r"(?:\d[\d,.]*(?:\s*(?:k|m|b|thousand|million|billion))?|one|two|three|four|five|six|seven|eight|nine|"
-    r"ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?)"
+    r"(?:\d[\d,.]*(?:\s*(?:k|m|b|thousand|million|billion))?|"
+    + "|".join(["one", *COUNT_WORDS])  # "one" too: "one of" ends at "of" and counts nothing
+    + r"|dozens?|hundreds?|thousands?|millions?)"
 )
 # The number and the up to six words after it (a look-ahead, so "7 attack types generated from 135
 # victim models" yields both counts).

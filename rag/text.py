@@ -37,9 +37,9 @@ def numbers_in(text: str) -> set[str]:
 
 
 # Counts spelled as words ("four case studies"). "one" is left out: it is mostly a pronoun ("one of").
-_COUNT_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+COUNT_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
 _COUNT = re.compile(
-    r"(?<![\w-])(?:(the|these|those|its|their|our|both|all)\s+)?(" + "|".join(_COUNT_WORDS) + r")(?![\w-])",
+    r"(?<![\w-])(?:(the|these|those|its|their|our|both|all)\s+)?(" + "|".join(COUNT_WORDS) + r")(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -49,7 +49,7 @@ def counts_in(text: str, referring: bool = True) -> set[str]:
     "these", "both", ... is left out: "the two methods" refers back to what was counted, it does not state
     a count a source must give ("a set of eight criteria" does)."""
     return {
-        str(_COUNT_WORDS.index(m.group(2).lower()) + 2) for m in _COUNT.finditer(text) if referring or not m.group(1)
+        str(COUNT_WORDS.index(m.group(2).lower()) + 2) for m in _COUNT.finditer(text) if referring or not m.group(1)
     }
 
 
