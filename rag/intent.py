@@ -150,20 +150,25 @@ _ASKS_NAME = re.compile(
     r"\b(which|what)\s+((?!of\b)[\w-]+\s+){0,3}?(datasets?|benchmarks?|backbones?|optimi[sz]ers?|"
     r"(programming\s+)?languages?|librar(y|ies)|toolkits?|baselines?|hardware|gpus?|accelerators?|venues?|"
     r"conferences?|journals?|encoders?|pre-?trained\s+models?|language\s+models?|solvers?|tools?|"
-    r"simulators?|compilers?|software|(software\s+)?platforms?)\b",
+    r"simulators?|compilers?|software|(software\s+)?platforms?|licen[cs]es?)\b",
     re.IGNORECASE,
 )
 
 
 def asks_for_a_name(*questions: str) -> bool:
-    """Whether any of `questions` asks which dataset, backbone, optimizer, language, hardware, venue, ...
-    (a thing known by its name) was used."""
+    """Whether any of `questions` asks which dataset, backbone, optimizer, language, hardware, venue,
+    licence, ... (a thing known by its name) was used."""
     return any(_ASKS_NAME.search(q) for q in questions)
 
 
+# A number that is part of a name ("ResNet-20", "CIFAR-10", "ImageNet-1k", "top-1") states no quantity.
+_NAME_WITH_NUMBER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-\d+(?:\.\d+)?[A-Za-z]*\b")
+
+
 def states_a_number(sentence: str) -> bool:
-    """A numeral, or a number in words ("twice", "tenfold", "three")."""
-    return bool(numbers_in(sentence)) or bool(_NUMBER_WORD.search(sentence))
+    """A numeral outside a name ("SOTA accuracy on ResNet-20 trained on CIFAR-10" states none), or a number
+    in words ("twice", "tenfold", "three")."""
+    return bool(numbers_in(_NAME_WITH_NUMBER.sub(" ", sentence))) or bool(_NUMBER_WORD.search(sentence))
 
 
 __all__ = [

@@ -154,8 +154,9 @@ class Pipeline:
     def gather_evidence(self, question: str, query: str, filters: SearchFilters | None = None) -> Evidence:
         """Retrieve papers for the standalone `query` and pick their evidence sentences; the answer is
         written from the first paper alone when the question asks about one paper and both retrieval and
-        the evidence agree on it (`rag.focus`). The gates' `sources` are MiniLM's choice; the answer's may
-        hold other sentences of the first paper (`evidence.first_paper_ranker`)."""
+        the evidence agree on it (`rag.focus`), with `evidence.focus_sentences` of it, or
+        `evidence.explain_sentences` for a how or why question. The gates' `sources` are MiniLM's choice;
+        the answer's may hold other sentences of the first paper (`evidence.first_paper_ranker`)."""
         settings = self.settings.evidence
         hits = self.searcher.search(query, k=settings.papers, filters=filters, retrieval=self.settings.retrieval)
         vector = question_vector(self.searcher.embedder, query, question)
@@ -165,7 +166,9 @@ class Pipeline:
         if not answer_from_first(hits, sources, settings.focus_ratio, question, query):
             reranked = sources if rerank is None else select_evidence(vector, hits, index, settings, query, rerank)
             return Evidence(sources, reranked, vector)
-        one_paper = settings.model_copy(update={"max_sentences_per_paper": settings.focus_sentences})
+        explains = question_intent(query) in ("how", "why")
+        places = settings.explain_sentences if explains else settings.focus_sentences
+        one_paper = settings.model_copy(update={"max_sentences_per_paper": places})
         return Evidence(sources, select_evidence(vector, hits[:1], index, one_paper, query, rerank), vector)
 
     def _first_paper_reranking(self, query: str, question: str) -> RankSimilarity | None:

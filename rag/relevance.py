@@ -74,8 +74,9 @@ from rag.names import (
     name_words,
     names_and_acronyms,
     names_in,
-    proper_names,
+    new_names,
     spelled_in,
+    word_initials,
     words_in,
 )
 from rag.text import split_sentences, stated_values
@@ -176,13 +177,14 @@ def split_nameless(
     sentences: list[AnswerSentence], *questions: str
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
     """(`sentences`, []) unless a question asks which dataset, backbone, optimizer, ... (`asks_for_a_name`)
-    and no sentence names anything the question does not (its words and the initials of its capitalised
-    runs, `names_and_acronyms`; generic acronyms such as "DNN" name nothing): then ([], `sentences`).
+    and no sentence names anything the question does not (its words, the initials of its capitalised
+    runs and of its words, `names_and_acronyms` and `word_initials`; generic acronyms such as "DNN" name
+    nothing): then ([], `sentences`).
     "Which backbone does it build on?" answered with the abstract's true "a lightweight image
     classification backbone" is related, not an answer."""
     if not sentences or not asks_for_a_name(*questions):
         return sentences, []
-    known = frozenset().union(*(names_and_acronyms(q) for q in questions))
+    known = frozenset().union(*(names_and_acronyms(q) | word_initials(q) for q in questions))
     if any(_names_beyond(s.text, known) for s in sentences):
         return sentences, []
     return [], sentences
@@ -196,11 +198,18 @@ _LOWER_CASE_NAME = re.compile(  # a lookahead as a whole, so that "software pack
 )
 
 
+# A web address names no dataset, tool or licence ("We publicly release the MAVREC dataset: https://...").
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
 def _names_beyond(sentence: str, known: frozenset[str]) -> frozenset[str]:
-    """`proper_names` of `sentence` not in `known`, without hyphenated words whose every part is known, a
-    generic acronym, a number or a lower-case word: "a single multi-GPU server" names nothing more than a
-    question about GPUs; "ResNet-50" and "So2Sat" stay names. A lower-case word the sentence introduces as
-    a package's or tool's name (`_LOWER_CASE_NAME`: "package, polyreg,") is one."""
+    """The names `sentence` adds to `known` (`rag.names.new_names`, the rule the evidence ranking uses: an
+    abbreviation of the question's words, "NNs" for "neural nets", adds none), without hyphenated words
+    whose every part is known, a generic acronym, a number or a lower-case word: "a single multi-GPU
+    server" names nothing more than a question about GPUs; "ResNet-50" and "So2Sat" stay names. A
+    lower-case word the sentence introduces as a package's or tool's name (`_LOWER_CASE_NAME`: "package,
+    polyreg,") is one. Web addresses (`_URL`) name nothing."""
+    sentence = _URL.sub(" ", sentence)
     ordinary = {
         name_key(word)
         for word in name_words(sentence)
@@ -209,7 +218,7 @@ def _names_beyond(sentence: str, known: frozenset[str]) -> frozenset[str]:
     introduced = {
         name_key(m.group(1)) for m in _LOWER_CASE_NAME.finditer(sentence) if m.group(1) not in STOPWORDS_EN_PLUS
     }
-    return (proper_names(sentence) | introduced) - known - ordinary
+    return (new_names(sentence, known) | (introduced - known)) - ordinary
 
 
 def _ordinary_part(part: str, known: frozenset[str]) -> bool:
@@ -264,12 +273,13 @@ def split_value_for_another_setting(
     or generic acronym) is missing from that abstract sentence, spelled in another of its sentences, while
     the stating sentence names something neither the questions nor the title do (a sentence pairing values
     with names "respectively" decides nothing here). So is a sentence naming another numbered variant of
-    what the question names ("top-5" for "top-1", "ResNet-101" for "ResNet-50") and not the asked one.
+    what the question names ("top-5" for "top-1", "ResNet-101" for "ResNet-50", "4-bit" for "2-bit") and
+    not the asked one.
     The whole abstract of each source is read, not only the evidence shown."""
     asked_values = set().union(*(stated_values(q) for q in questions))
     asked_names = {n for q in questions for n in names_in(q)} - GENERIC_ACRONYMS
     asked_variants = set().union(*(_numbered_variants(q) for q in questions))
-    if not asked_names:
+    if not asked_names and not asked_variants:
         return sentences, []
     by_number = {s.n: s for s in sources}
 
@@ -282,17 +292,22 @@ def split_value_for_another_setting(
     return _partition(sentences, for_another_setting)
 
 
-# "top-1", "ResNet-50", "GPT-3": a name and the number of one of its variants.
+# "top-1", "ResNet-50", "GPT-3": a name and the number of one of its variants; "2-bit", "8-shot": a
+# number and the unit it counts.
 _NUMBERED_VARIANT = re.compile(r"\b([A-Za-z][A-Za-z0-9]*)-(\d+(?:\.\d+)?)\b")
+_NUMBERED_UNIT = re.compile(r"\b(\d+(?:\.\d+)?)-([A-Za-z]+)\b")
 
 
 def _numbered_variants(text: str) -> set[tuple[str, str]]:
-    return {(m.group(1).lower(), m.group(2)) for m in _NUMBERED_VARIANT.finditer(text)}
+    """(name or unit, number) of each numbered variant `text` names: ("resnet", "50"), ("bit", "2")."""
+    named = {(m.group(1).lower(), m.group(2)) for m in _NUMBERED_VARIANT.finditer(text)}
+    return named | {(m.group(2).lower(), m.group(1)) for m in _NUMBERED_UNIT.finditer(text)}
 
 
 def _another_variant(sentence: str, asked: set[tuple[str, str]]) -> bool:
     """Whether `sentence` names another numbered variant of one the question asks about ("top-5 accuracy"
-    for "What top-1 accuracy ...?", f6-016) and not the asked one."""
+    for "What top-1 accuracy ...?", f6-016; "at 4-bit quantization" for "at 2-bit", f12a-004) and not the
+    asked one."""
     said = _numbered_variants(sentence)
     return any(
         head == asked_head and number != asked_number and (asked_head, asked_number) not in said

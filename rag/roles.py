@@ -504,6 +504,17 @@ _FILLERS = frozenset(
     {"twice", "times", "x", "up", "to", "about", "only", "a", "an", "the", "significant", "clear", "in", "turn"}
     | {"which", "what"}
 )
+# Verbs of spending a resource: "X used less memory than Y" asks which uses more memory (not which "has"
+# more: the 1.5B reader answers that as capacity). They end a subject; as an object's first word, "used"
+# is an adjective ("than commonly used methods"), so they do not end an object.
+_SPENDING = {
+    "uses": ("use", "used"),
+    "consumes": ("consume", "consumed"),
+    "requires": ("require", "required"),
+    "needs": ("need", "needed"),
+    "takes": ("take", "took"),
+}
+_SPENDING_FORMS = {form: present for present, forms in _SPENDING.items() for form in (present, *forms)}
 _JOINING = frozenset({"and", "or", "but", "so", "thus", "then", "while", "whereas"})
 _OBJECT_ENDS = frozenset(
     {"on", "in", "at", "by", "with", "for", "while", "when", "across", "under", "over", "using", "via", "to"}
@@ -528,7 +539,13 @@ def _subject(words: list[str]) -> list[str]:
 
     def ends_no_name(word: str) -> bool:
         lowered = word.lower()
-        return lowered in _VERBS_BY_A_SIDE or lowered in _FILLERS or lowered.endswith("ly") or word[0].isdigit()
+        return (
+            lowered in _VERBS_BY_A_SIDE
+            or lowered in _SPENDING_FORMS
+            or lowered in _FILLERS
+            or lowered.endswith("ly")
+            or word[0].isdigit()
+        )
 
     while words and ends_no_name(words[-1]):
         words = words[:-1]
@@ -563,9 +580,21 @@ def _asked(words: list[str], at: int, pivot: _Pivot) -> str:
     if not between:
         return f"is {word}"
     if word == "more":
-        verb = "is" if between[0].lower().endswith(_ADJECTIVE_ENDINGS) else "has"
+        verb = "is" if between[0].lower().endswith(_ADJECTIVE_ENDINGS) else _spending_verb(words[:at]) or "has"
         return f"{verb} more {' '.join(between)}"
     return f"has the {word} {' '.join(between)}"
+
+
+def _spending_verb(before: list[str]) -> str | None:
+    """The present tense of the resource-spending verb just before a pivot ("used [considerably] less
+    memory": "uses"), skipping adverbs; None when there is none."""
+    for word in reversed(before):
+        lowered = word.lower()
+        if lowered in _SPENDING_FORMS:
+            return _SPENDING_FORMS[lowered]
+        if not (lowered.endswith("ly") or lowered in _FILLERS):
+            return None
+    return None
 
 
 def comparison(sentence: str) -> Comparison | None:

@@ -155,6 +155,12 @@ class EvidenceSettings(_Section):
         "paper's retrieval score is below this share of the first's (rag.focus; 0 = never)",
     )
     focus_sentences: int = Field(3, ge=1, description="evidence sentences at most when answering from one paper")
+    explain_sentences: int = Field(
+        4,
+        ge=1,
+        description="evidence sentences at most when answering a how or why question from one paper: a method "
+        "or a reason often takes two sentences, and the ones most like the question state the problem",
+    )
     position_bonus: float = Field(
         0.03,
         ge=0.0,

@@ -57,8 +57,20 @@ def _another_setting(question: str, text: str, title: str) -> list[AnswerSentenc
             "ResNet-50 achieves top-5 accuracy of 50% on ImageNet.",
             "Parameter Prediction for Unseen Deep Architectures",
         ),
+        # The abstract gives the accuracy gain at 4-bit quantization, not at 2-bit (f12a-004).
+        (
+            "By how much does the DyBit number format improve inference accuracy over the state of the art at 2-bit?",
+            "DyBit improves inference accuracy by 1.997% over the state of the art at 4-bit quantization.",
+            "DyBit: Dynamic Bit-Precision Numbers for Efficient Quantized Neural Network Inference",
+        ),
+        # A question naming nothing but the unit of its variant is held to it too.
+        (
+            "How much more accurate is inference at 2-bit quantization?",
+            "DyBit improves inference accuracy by 1.997% over the state of the art at 4-bit quantization.",
+            "DyBit: Dynamic Bit-Precision Numbers for Efficient Quantized Neural Network Inference",
+        ),
     ],
-    ids=["another-dataset", "another-unit", "another-variant"],
+    ids=["another-dataset", "another-unit", "another-variant", "another-bit-width", "unit-only-question"],
 )
 def test_a_value_the_abstract_states_for_another_setting_is_not_the_answer(question, text, title):
     assert [s.text for s in _another_setting(question, text, title)] == [text]
@@ -91,8 +103,14 @@ def test_a_value_the_abstract_states_for_another_setting_is_not_the_answer(quest
             "The predicted ResNet-50 is measured by both top-1 and top-5 accuracy on ImageNet.",
             "Parameter Prediction for Unseen Deep Architectures",
         ),
+        # The asked bit width, said as the abstract says it.
+        (
+            "By how much does the DyBit number format improve inference accuracy at 4-bit quantization?",
+            "DyBit improves inference accuracy by 1.997% over the state of the art at 4-bit quantization.",
+            "DyBit: Dynamic Bit-Precision Numbers for Efficient Quantized Neural Network Inference",
+        ),
     ],
-    ids=["own-setting", "respectively", "no-names", "asked-variant-too"],
+    ids=["own-setting", "respectively", "no-names", "asked-variant-too", "asked-bit-width"],
 )
 def test_a_value_stated_for_what_was_asked_stays(question, text, title):
     assert _another_setting(question, text, title) == []

@@ -100,6 +100,13 @@ def test_numbers_that_cannot_be_bound_decide_nothing():
     respectively = ["Accuracy rises by 5% on SVHN and by 2% on ImageNet, respectively for small models."]
     assert misattributed_number("Accuracy rises by 2% on SVHN.", respectively) is None
     assert misattributed_number("Accuracy rises by 2% on SVHN.", ["Accuracy rises on SVHN."]) is None
+    # 0.70 dB shares its only word ("dB") with 15.4: "performance" is the range's, not 15.4's alone.
+    jitter = ["A 3% harmonic jitter degrades performance of Conv-TasNet from 15.4 dB to 0.70 dB."]
+    drop = "Conv-TasNet's separation performance drops to 0.70 dB under a 3% jitter."
+    assert misattributed_number(drop, jitter) is None
+    # The rule still decides a value with a word of its own.
+    speed = ["Jitter of 3 dB degrades speed, accuracy drops 15.4 dB."]
+    assert misattributed_number("The jitter degrades performance by 15.4 dB.", speed) is not None
 
 
 DIALOGUE_ACTS = "Dialogue Act Sequence Labeling using Hierarchical encoder with CRF"

@@ -62,3 +62,27 @@ def test_the_real_model_reads_which_side_the_evidence_favours(local_model_url):
     reversed_claim = "DS-CNN is about 10% less accurate than a DNN model with a similar number of parameters [1]."
     [swapped] = verify(reversed_claim, [paper], settings=settings)
     assert not swapped.supported
+
+
+@pytest.mark.slow
+def test_a_reversed_resource_comparison_is_not_supported(local_model_url):
+    """h12-031: the abstract says FastPathology used considerably less memory than the two Java-based
+    platforms. Asked "which has more memory?", the reader took memory as capacity and turned the judge's
+    verdict on the reversal to supported; asked "which uses more memory?", it reads the abstract right."""
+    from rag import verify
+    from rag.settings import Settings
+
+    settings = Settings.load(overrides={"generation.backend": "local"})
+    fast_pathology = (
+        "FastPathology: An open-source platform for deep learning-based research and decision support in "
+        "digital pathology"
+    )
+    paper = bundled_papers()[normalize_title(fast_pathology)]
+    reversed_claim = (
+        "In the memory measurements, the two Java-based platforms used considerably less memory than FastPathology [1]."
+    )
+    [swapped] = verify(reversed_claim, [paper], settings=settings)
+    assert not swapped.supported and swapped.verdict == "contradicted"
+    claim = "In the memory measurements, FastPathology used considerably less memory than the Java-based platforms [1]."
+    [checked] = verify(claim, [paper], settings=settings)
+    assert checked.supported

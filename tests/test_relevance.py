@@ -164,6 +164,12 @@ def test_a_quantity_question_answered_without_any_number_is_not_answered():
     assert split_numberless([related, answer], question) == ([related, answer], [])  # one number suffices
     in_words = _sentence("It trains twice as fast as the baseline.", 1)
     assert split_numberless([in_words], "How much faster is it?") == ([in_words], [])
+    # f12a-013: the numbers of "ResNet-20" and "CIFAR-10" are names, not the asked percentage points.
+    named = _sentence("DeepZero achieves state-of-the-art accuracy on ResNet-20 trained on CIFAR-10.", 1)
+    asked = "By how many percentage points does DeepZero improve ResNet-20 accuracy on CIFAR-10?"
+    assert split_numberless([named], asked) == ([], [named])
+    bit_width = _sentence("It stores weights as 4-bit integers on ImageNet-1k models.", 1)
+    assert split_numberless([bit_width], "How many bits does it store weights in?") == ([bit_width], [])
 
 
 @pytest.mark.parametrize(
@@ -274,7 +280,16 @@ def test_a_comparison_with_what_no_source_names_is_not_answered_but_another_spel
             "A many-featured, open-source software package, polyreg, is available.",
             True,
         ),
+        # f11a-009 as the extractive backend answered it: "NNs" abbreviates the question's "neural nets".
+        (
+            "Which open-source software package accompanies the argument that neural nets are polynomial models?",
+            "Here we present a simple analytic argument that NNs are in fact essentially polynomial models.",
+            False,
+        ),
         ("Which toolkit do the authors release?", "The authors release a library called fairseq.", True),
+        # nm-005 as the extractive backend answered it: a web address names no licence.
+        ("Under what licence is the MAVREC dataset released?", "We release MAVREC: https://mavrec.github.io.", False),
+        ("Under what licence is the MAVREC dataset released?", "MAVREC is released under the MIT licence.", True),
         ("Which software package accompanies the paper?", "The software package is available online.", False),
         # Not a question for a name: nothing asked of the answer.
         ("Which approach does the saliency model take?", "It uses an encoder-decoder network.", True),

@@ -234,7 +234,19 @@ def test_a_comparison_is_asked_with_the_side_it_holds_for_first():
     passive = "BERT is outperformed by the Gzip classifier on all five datasets."
     assert comparison(passive) == Comparison("performs better", "the Gzip classifier", "BERT", mirrored=True)
     fewer = "The model uses fewer parameters than BERT."
-    assert comparison(fewer) == Comparison("has more parameters", "BERT", "The model", mirrored=True)
+    assert comparison(fewer) == Comparison("uses more parameters", "BERT", "The model", mirrored=True)
+    # h12-031: asked "which has more memory?", the reader took memory as capacity and read the reversal as true.
+    memory = "In the memory measurements, the Java-based platforms used considerably less memory than FastPathology."
+    assert comparison(memory) == Comparison("uses more memory", "FastPathology", "the Java-based platforms", True)
+    took = "GraphSAGE took less time than PinSage."
+    assert comparison(took) == Comparison("takes more time", "PinSage", "GraphSAGE", mirrored=True)
+    assert comparison("The model has fewer parameters than BERT.") == Comparison(
+        "has more parameters", "BERT", "The model", mirrored=True
+    )
+    # "used" before a side's name is an adjective, part of the name.
+    assert comparison("It is faster than commonly used option pricing methods.") == Comparison(
+        "is faster", "It", "commonly used option pricing methods"
+    )
     robust = "SparK is more robust to the training dataset size than contrastive methods."
     assert comparison(robust) == Comparison(
         "is more robust to the training dataset size", "SparK", "contrastive methods"
