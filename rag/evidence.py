@@ -24,7 +24,7 @@ from rag.intent import (
     intent_adjustment,
     question_intent,
 )
-from rag.names import names_and_acronyms, word_initials
+from rag.names import question_names
 from rag.paper import Paper
 from rag.retrieve import SearchHit
 from rag.sentences import SentenceIndex
@@ -74,7 +74,7 @@ def select_evidence(
     budget = settings.token_budget
     intent, finding = question_intent(question), asks_for_a_finding(question)
     answer_intent = "quantity" if intent == "other" and asks_for_a_number(question) else intent
-    asked_names = names_and_acronyms(question) | word_initials(question) if asks_for_a_name(question) else None
+    asked_names = question_names(question) if asks_for_a_name(question) else None
     papers = [h.paper for h in hits]
     per_paper = index.sentences(papers)
     candidates: list[tuple[float, float, int, int]] = []  # (relevance, similarity, paper pos., sentence pos.)

@@ -110,7 +110,7 @@ def intent_adjustment(
 ) -> float:
     """What to add to a sentence's similarity score for a question of `intent`. For an "other" question:
     `finding` if it asks what came out best (`asks_for_a_finding`), and `asked_names` if it asks for a name
-    (`asks_for_a_name`): the question's words and initials (`rag.names.names_and_acronyms`, `word_initials`),
+    (`asks_for_a_name`): the question's words and initials (`rag.names.question_names`),
     so that a sentence naming something else ("We implement the techniques using Z3") gets the bonus and one
     that only abbreviates the question's words ("NNs" for "neural nets") does not (`rag.names.new_names`)."""
     if intent == "quantity":

@@ -88,9 +88,15 @@ def word_initials(text: str) -> frozenset[str]:
     return frozenset("".join(w[0] for w in words[i : i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1))
 
 
+def question_names(question: str) -> frozenset[str]:
+    """What `question` already names, for `new_names`: its words and the initials of its capitalised runs
+    (`names_and_acronyms`) and of its words (`word_initials`)."""
+    return names_and_acronyms(question) | word_initials(question)
+
+
 def new_names(sentence: str, asked: frozenset[str]) -> frozenset[str]:
-    """The names of `sentence` (`proper_names`) that `asked` (`names_and_acronyms` and `word_initials` of a
-    question) neither spells (`spelled_in`) nor holds in the singular ("NNs" for "nn")."""
+    """The names of `sentence` (`proper_names`) that `asked` (`question_names` of a question) neither
+    spells (`spelled_in`) nor holds in the singular ("NNs" for "nn")."""
     return frozenset(
         name
         for name in proper_names(sentence)

@@ -72,11 +72,10 @@ from rag.names import (
     GENERIC_ACRONYMS,
     name_key,
     name_words,
-    names_and_acronyms,
     names_in,
     new_names,
+    question_names,
     spelled_in,
-    word_initials,
     words_in,
 )
 from rag.text import split_sentences, stated_values
@@ -178,13 +177,13 @@ def split_nameless(
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
     """(`sentences`, []) unless a question asks which dataset, backbone, optimizer, ... (`asks_for_a_name`)
     and no sentence names anything the question does not (its words, the initials of its capitalised
-    runs and of its words, `names_and_acronyms` and `word_initials`; generic acronyms such as "DNN" name
-    nothing): then ([], `sentences`).
+    runs and of its words, `rag.names.question_names`; generic acronyms such as "DNN" name nothing): then
+    ([], `sentences`).
     "Which backbone does it build on?" answered with the abstract's true "a lightweight image
     classification backbone" is related, not an answer."""
     if not sentences or not asks_for_a_name(*questions):
         return sentences, []
-    known = frozenset().union(*(names_and_acronyms(q) | word_initials(q) for q in questions))
+    known = frozenset().union(*(question_names(q) for q in questions))
     if any(_names_beyond(s.text, known) for s in sentences):
         return sentences, []
     return [], sentences

@@ -29,7 +29,7 @@ from rag.intent import asks_for_a_finding, asks_for_a_name, intent_adjustment, q
 from rag.judges import make_verifier
 from rag.llm.client import LLMClient, LLMEndpointError
 from rag.llm.model_files import MODEL_NAME
-from rag.names import names_and_acronyms, new_names, word_initials
+from rag.names import names_and_acronyms, new_names, question_names
 from rag.paper import normalize_title
 from rag.pipeline import RELATED_ABSTENTION_TEXT, Pipeline, ask
 from rag.sentences import SentenceIndex
@@ -227,7 +227,7 @@ def test_a_sentence_abbreviating_the_question_names_nothing_new():
     """f11a-009 ("Which open-source software package accompanies the argument that neural nets are ...?"):
     every sentence saying "NNs" gained the name bonus, and the one naming polyreg lost its place."""
     question = "Which open-source software package accompanies the argument that neural nets are polynomial models?"
-    asked = names_and_acronyms(question) | word_initials(question)
+    asked = question_names(question)
     abbreviating = "Here we present a simple analytic argument that NNs are in fact essentially polynomial models."
     assert new_names(abbreviating, asked) == frozenset()
     assert intent_adjustment(abbreviating, "other", 0.08, 0.08, asked_names=asked) == 0
