@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from evals.judge import COVERAGE, NUMBER_RULE, EntailmentJudge, Judge, OfflineJudge
+from evals.judge import COVERAGE, NUMBER_RULE, SUPPORT_THRESHOLD, EntailmentJudge, Judge, OfflineJudge
 from evals.verifier_eval import DEFAULT_CLAIMS, bundled_papers, load_claims
 from rag.paper import normalize_title
 from rag.prompts import load_prompt
@@ -32,7 +32,7 @@ CACHE = Path(__file__).parent / "verification" / "judge_agreement.json"
 def judge_fingerprint(judge: Judge) -> str:
     """Changes with the judge's prompt and model (LLM judges) or its rule's constants (lexical)."""
     if isinstance(judge, EntailmentJudge):
-        text = f"{judge.name}\n{load_prompt('judge_entail')}\n{NUMBER_RULE}"
+        text = f"{judge.name}\n{load_prompt('judge_entail')}\n{NUMBER_RULE}\nyes>={SUPPORT_THRESHOLD}"
     elif isinstance(judge, OfflineJudge):
         text = f"{judge.name}\ncoverage={COVERAGE}"
     else:

@@ -47,7 +47,8 @@ _MECHANISM = re.compile(
     r"\b(by|via|through|using|uses|use|leverag\w*|employ\w*|consist\w*|compris\w*|replac\w*|instead of|"
     r"transform\w*|treat\w*|insert\w*|predict\w*|learn\w*|bound\w*|split\w*|revers\w*|pool\w*|"
     r"encod\w*|decod\w*|randomly|dynamically|adaptively|which (is|are)|that (is|are)|utili[sz]\w*|"
-    r"(key|main|core|central|underlying|basic) idea|stages?|steps?|first\w*|then|procedure|pipeline)\b",
+    r"(key|main|core|central|underlying|basic) idea|stages?|steps?|first\w*|then|procedure|pipeline|"
+    r"reli\w* on|rel(y|ies) on|based on|buil(d|ds|t) (up)?on|tools?)\b",
     re.IGNORECASE,
 )
 _CAUSE = re.compile(
@@ -129,7 +130,7 @@ _ASKS_NUMBER = re.compile(
     r"\b(how (many|much)|by how much|how (much )?(faster|slower|smaller|larger|fewer|more)|"
     r"what (\w+[ -]){0,3}(rate|accuracy|score|speed-?up|percentage|error|f1|bleu|top-1|throughput|"
     r"reduction|improvement|gain|fraction|share|ratio|number of|latency|runtime|proportion|margin)|"
-    r"by what factor|how many times|"
+    r"by what factor|how many times|(what|which) (\w+ ){0,2}?values?(?! of (the )?(data|information)\b)|"
     r"in (milli|micro)?seconds|in (ms|percent|percentage points))\b",
     re.IGNORECASE,
 )
@@ -161,13 +162,14 @@ def asks_for_a_name(*questions: str) -> bool:
     return any(_ASKS_NAME.search(q) for q in questions)
 
 
-# A number that is part of a name ("ResNet-20", "CIFAR-10", "ImageNet-1k", "top-1") states no quantity.
-_NAME_WITH_NUMBER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-\d+(?:\.\d+)?[A-Za-z]*\b")
+# A number that is part of a name ("ResNet-20", "CIFAR-10", "ImageNet-1k", "top-1") or a count of
+# dimensions ("2D/3D detectors") states no quantity.
+_NAME_WITH_NUMBER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-\d+(?:\.\d+)?[A-Za-z]*\b|\b\d+(?:\.\d+)?D\b")
 
 
 def states_a_number(sentence: str) -> bool:
-    """A numeral outside a name ("SOTA accuracy on ResNet-20 trained on CIFAR-10" states none), or a number
-    in words ("twice", "tenfold", "three")."""
+    """A numeral outside a name ("SOTA accuracy on ResNet-20 trained on CIFAR-10" states none, nor do
+    "2D/3D detectors"), or a number in words ("twice", "tenfold", "three")."""
     return bool(numbers_in(_NAME_WITH_NUMBER.sub(" ", sentence))) or bool(_NUMBER_WORD.search(sentence))
 
 

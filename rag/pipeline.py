@@ -42,6 +42,7 @@ from rag.relevance import (
     split_other_counts,
     split_restated,
     split_unaddressed_comparison,
+    split_uncited_names,
     split_value_for_another_setting,
 )
 from rag.rerank import shared_e5_ranker
@@ -230,6 +231,11 @@ class Pipeline:
                 lambda s: split_off_question_names(s, query, sources),
             ),
             (
+                checks.require_cited_names,
+                "the question names something the cited abstract never mentions",
+                lambda s: split_uncited_names(s, sources, question),
+            ),
+            (
                 checks.require_compared_names,
                 "the sources do not state the comparison asked for",
                 lambda s: split_unaddressed_comparison(s, sources, question, query),
@@ -327,8 +333,13 @@ class Pipeline:
             # "How can X be done?" - "X can be done": the evidence chosen for the question says more.
             sentences = [s for s in shown if s.supported]
             notice = f"{notice} {RESTATED_NOTICE}" if notice else RESTATED_NOTICE
-        # A sentence the time limit left unchecked was not rejected; one cut short states no fact to quote.
+        # A sentence the time limit left unchecked was not rejected; one cut short states no fact to quote,
+        # nor does one that only restates a question other than how/why. (Replayed on the seen sets' saved
+        # answers: after such a how/why restatement, quoting gave 2 right answers; after others, 3 answers
+        # to near-miss questions, 2 wrong ones and no right one.)
         rejected = [s for s in removed if not ends_mid_clause(s.text)] if not unchecked else []
+        if self.settings.verification.drop_restatements and question_intent(question) not in ("how", "why"):
+            rejected, _ = split_restated(rejected, question, query)
         if not sentences and rejected and (quoted := self._quoted_instead(rejected, sources, question, query)):
             # Every sentence was rejected, but their facts stand in the evidence: quote it (`rag.quoting`).
             sentences, more_off_topic = self._split_off_the_question(quoted, evidence, sources, question, query)

@@ -46,6 +46,13 @@ on CIFAR-10 from 35.6% to 46.7%" when the one abstract sentence giving 35.6% is 
 and CIFAR-10 appears only in another sentence. The 1.5B judge accepts such sentences; this catches the
 case where the names decide it (`split_value_for_another_setting`).
 
+A question for a value or a name that names its setting ("What certification speed-up does incremental
+randomized smoothing achieve on ImageNet?") is not answered by a sentence whose every cited source leaves
+one of the question's names unspelled in its title and abstract (`verification.require_cited_names`,
+`split_uncited_names`): "up to 3x certification speedup" is a value for some other setting. The gate
+abstains only when no retrieved paper spells the name; this holds sentence by sentence, for the papers a
+sentence cites.
+
 A question for a value or a name under one condition (pre-training, inference, a GPU, the test set) is not
 answered by a sentence naming only the contrasting one (`verification.require_asked_condition`,
 `split_other_conditions`). A "how many X" question is not answered by a count of something else
@@ -76,6 +83,7 @@ from rag.names import (
     new_names,
     question_names,
     spelled_in,
+    unspelled_question_names,
     words_in,
 )
 from rag.text import split_sentences, stated_values
@@ -135,6 +143,26 @@ def split_off_question_names(
     if not asked:
         return sentences, []
     return _partition(sentences, lambda s: not any(asked & words.get(n, frozenset()) for n in s.citations))
+
+
+def split_uncited_names(
+    sentences: list[AnswerSentence], sources: list[Source], question: str
+) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
+    """(sentences kept; those whose every cited source leaves a name of `question` unspelled in its title
+    and abstract, `rag.names.unspelled_question_names`), for a question asking for a value or a name.
+    Numbered settings ("sub-3-bit", "8-shot") are not names here: `_another_variant` judges those."""
+    if not (asks_for_a_number(question) or asks_for_a_name(question)):
+        return sentences, []
+    by_number = {s.n: s for s in sources}
+
+    def unspelled(n: int) -> bool:
+        source = by_number.get(n)
+        if source is None:
+            return False
+        names = unspelled_question_names(question, [source.text])
+        return any(not _NUMBERED_UNIT.search(name) for name in names)
+
+    return _partition(sentences, lambda s: bool(s.citations) and all(unspelled(n) for n in s.citations))
 
 
 # What follows one of these words, up to the end of its clause, is what the question compares with.
@@ -233,12 +261,16 @@ _VAGUE = content_stems(
 )
 
 
+def _unhyphenated(text: str) -> str:
+    return text.replace("-", " ")
+
+
 def restates(sentence: str, *questions: str) -> bool:
     """Whether `sentence` says nothing the questions do not: each of its content words (`content_stems`),
     but vague ones ("new", "additional", "introduces"), is one of theirs, and each value it states is one of
-    theirs."""
-    words = content_stems(sentence) - _VAGUE
-    asked = frozenset().union(*(content_stems(q) for q in questions))
+    theirs. Hyphenated words count by their parts too ("modular addition" restates "modular-addition")."""
+    words = content_stems(_unhyphenated(sentence)) - _VAGUE
+    asked = frozenset().union(*(content_stems(q) | content_stems(_unhyphenated(q)) for q in questions))
     values = set().union(*(stated_values(q) for q in questions))
     return words <= asked and stated_values(sentence) <= values
 

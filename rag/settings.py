@@ -222,7 +222,8 @@ class VerificationSettings(_Section):
     number_binding: bool = Field(
         True,
         description="a number the cited abstract binds to other words than the sentence's, or states only in a "
-        "sentence without the name the sentence puts next to it, is contradicted (both verifiers, `rag.attribution`)",
+        "sentence without the name the sentence puts next to it, or states as a level where the abstract states a "
+        "difference (or the reverse), is contradicted (both verifiers, `rag.attribution`, `rag.differences`)",
     )
     antonym_check: bool = Field(
         True,
@@ -281,7 +282,8 @@ class VerificationSettings(_Section):
     quote_rejected_facts: bool = Field(
         True,
         description="when every sentence is left out, quote instead the evidence sentence stating all a left-out "
-        "sentence adds to the question (its words and values, bound alike; rag.quoting) rather than abstain",
+        "sentence adds to the question (its words and values, bound alike; rag.quoting) rather than abstain; "
+        "a sentence that only restates a question other than how/why is not quoted from",
     )
     off_topic_margin: float | None = Field(
         0.15,
@@ -305,6 +307,11 @@ class VerificationSettings(_Section):
         description="abstain, before generating, when the question names something (a method, dataset, cohort, "
         "language, place, ...) that no retrieved paper spells or shortens; the abstention says which "
         "(rag.names.unspelled_question_names)",
+    )
+    require_cited_names: bool = Field(
+        True,
+        description="when the question asks for a value or a name, leave out a sentence whose every cited source "
+        "leaves a name of the question unspelled (listed in `off_topic`; rag.relevance.split_uncited_names)",
     )
     require_compared_names: bool = Field(
         True,

@@ -28,6 +28,7 @@ from rag.antonyms import flipped_word
 from rag.attribution import misassigned_respectively, misattributed_number, value_for_another_name
 from rag.budget import cap_tokens, strip_truncation
 from rag.copying import copied_from
+from rag.differences import misread_difference
 from rag.direction import SideReading
 from rag.embedding import MiniLMEmbedding
 from rag.entailment import EntailmentJudge, Verdict
@@ -229,6 +230,7 @@ class EmbeddingVerifier(Verifier):
             misassigned_respectively(sentence, abstract)
             or misattributed_number(sentence, abstract, source.title)
             or value_for_another_name(sentence, abstract, source.title)
+            or misread_difference(sentence, abstract)
         )
 
     def _verify_sentence(
@@ -325,7 +327,9 @@ class EntailmentVerifier(Verifier):
     answer uses but this one does not, or that the source never spells (not_enough_info, `rag.names`;
     the latter with `require_known_names`), a sentence that copies an abstract
     sentence word for word (supported, `rag.copying`), a number the abstract gives for something else
-    or in a sentence without the name the sentence puts next to it (contradicted, `rag.attribution`;
+    or in a sentence without the name the sentence puts next to it (contradicted, `rag.attribution`), a
+    difference stated as a level or a level as a difference ("reaches 5%" where it "improves by 5%",
+    contradicted, `rag.differences`;
     a copy is exempt, unless the abstract pairs the number
     "respectively" with another name than the sentence's), two things on the other sides of a comparison
     or directed relation than the abstract puts them (contradicted, `rag.roles`, with `role_order`; checked
@@ -377,6 +381,8 @@ class EntailmentVerifier(Verifier):
             return Check("contradicted", 0.0, swap.sentence, False)  # the number belongs to something else
         if self.settings.number_binding and (swap := value_for_another_name(sentence, abstract, source.title)):
             return Check("contradicted", 0.0, swap.sentence, False)  # given for ImageNet, said of CIFAR-10
+        if self.settings.number_binding and (misread := misread_difference(sentence, abstract)):
+            return Check("contradicted", 0.0, misread.sentence, False)  # "improves by 5%" said as "reaches 5%"
         if float(similarity.max()) < self.settings.entailment_floor or self.judge is None:
             return Check("not_enough_info", 0.0, closest, False)
         # Every piece is bounded (an abstract may hold one enormous sentence; the judge has a finite context).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -73,6 +74,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 type(self).hung_up += 1
         elif self.mode == "silent":  # accepts the request and never answers
             time.sleep(30)
+        elif self.mode == "unsure-yes":  # a one-token judgment "yes" at P = `reply` (the rest "no")
+            yes = float(self.reply)
+            top = [{"token": "yes", "logprob": math.log(yes), "bytes": None}]
+            top.append({"token": "no", "logprob": math.log(1 - yes), "bytes": None})
+            logprobs = {"content": [{"token": "yes", "logprob": math.log(yes), "bytes": None, "top_logprobs": top}]}
+            body = _chunk({"content": "yes"}, None, logprobs) + _chunk({}, "stop") + "data: [DONE]\n\n"
+            self._send(200, body.encode(), content_type="text/event-stream")
         elif self.mode == "slow-judge":  # well-formed replies: answers after `delay` s, judgments after `judge_delay` s
             one_token = json.loads(body or b"{}").get("max_tokens") == 1  # a judgment, not an answer
             time.sleep(self.judge_delay if one_token else self.delay)
@@ -87,8 +95,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _chunk(delta: dict[str, str], finish_reason: str | None) -> str:
-    choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+def _chunk(delta: dict[str, str], finish_reason: str | None, logprobs: dict | None = None) -> str:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": logprobs}
     event = {"id": "1", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [choice]}
     return f"data: {json.dumps(event)}\n\n"
 

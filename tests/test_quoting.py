@@ -123,6 +123,16 @@ def test_with_quoting_off_the_same_answer_abstains(bundled_index, monkeypatch):
     assert answer.abstained and answer.answer == RELATED_ABSTENTION_TEXT
 
 
+def test_a_rejected_restatement_of_the_question_is_not_quoted(bundled_index, monkeypatch):
+    """f13a-024 (a near-miss: the abstract never gives the modulus): the model echoed the question, the judge
+    rejected it, and quoting showed the abstract sentence naming the modular addition teacher."""
+    question = "What modulus is used for the modular-addition teacher in the adaptive-kernel analysis of grokking?"
+    reply = "Modular addition teacher is used for the modular-addition teacher in the adaptive-kernel analysis [1]."
+    answer = _ask_with_rejecting_judge(question, reply, bundled_index, monkeypatch)
+    assert answer.abstained and answer.sentences == []
+    assert [s.text for s in answer.removed] == [reply.replace(" [1]", "")]
+
+
 @pytest.mark.parametrize(
     ("question", "reply"),
     [

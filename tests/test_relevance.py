@@ -19,6 +19,7 @@ from rag.relevance import (
     split_off_topic,
     split_restated,
     split_unaddressed_comparison,
+    split_uncited_names,
 )
 from rag.settings import Settings
 from tests.fault_server import ask_through
@@ -82,6 +83,12 @@ def test_a_sentence_that_only_restates_a_how_or_why_question_is_not_an_answer():
     assert split_restated([_sentence("The RNN uses a CTC loss for 4 emotions.", 1)], why)[1] == []
     yes_no = "Does the RNN approach to speech emotion recognition use a CTC loss?"
     assert split_restated([restated], yes_no) == ([restated], [])
+    # f13a-024: "modular addition" is the question's "modular-addition"; a modulus of its own is an answer.
+    modulus = "What modulus is used for the modular-addition teacher in the analysis of grokking?"
+    echoed = _sentence("Modular addition teacher is used for the modular-addition teacher in the analysis.", 1)
+    assert split_restated([echoed], modulus) == ([], [echoed])
+    answer = _sentence("The modular addition teacher uses a prime modulus of 97.", 1)
+    assert split_restated([answer], modulus) == ([answer], [])
 
 
 @pytest.mark.parametrize(
@@ -170,6 +177,12 @@ def test_a_quantity_question_answered_without_any_number_is_not_answered():
     assert split_numberless([named], asked) == ([], [named])
     bit_width = _sentence("It stores weights as 4-bit integers on ImageNet-1k models.", 1)
     assert split_numberless([bit_width], "How many bits does it store weights in?") == ([bit_width], [])
+    # f13a-019: "2D/3D" counts dimensions, not the asked mAP points; "45.2 mAP" is a number.
+    detectors = _sentence("2D/3D detectors are trained solely on a combination of nuScenes and MORDA.", 1)
+    asked = "How many mAP points does the synthetic dataset add for 3D detection?"
+    assert split_numberless([detectors], asked) == ([], [detectors])
+    measured = _sentence("The 3D detector reaches 45.2 mAP on AI-Hub.", 1)
+    assert split_numberless([measured], asked) == ([measured], [])
 
 
 @pytest.mark.parametrize(
@@ -190,6 +203,10 @@ def test_a_quantity_question_answered_without_any_number_is_not_answered():
         ("How many times faster do the toolbox's methods run?", True),
         ("What is a factor graph used for in the paper?", False),
         ("What factor most influences the robustness of the models?", False),
+        # f13a-017: "what exact value" asks for a number; "what values of the data" does not.
+        ("What exact value does the late-time convergence exponent c take?", True),
+        ("What value of k does the interpretability method select?", True),
+        ("What values of the data does the encoder keep?", False),
     ],
 )
 def test_which_questions_ask_for_a_number(question, asks):
@@ -340,3 +357,20 @@ def test_split_off_the_first_paper_keeps_every_sentence_of_a_question_about_seve
     assert split_off_the_first_paper([first, other], "What does the A paper report?") == ([first], [other])
     assert split_off_the_first_paper([first, other], "What do these papers report?") == ([first, other], [])
     assert split_off_the_first_paper([other], "How does A compare with B?") == ([other], [])
+
+
+def test_a_value_from_an_abstract_that_never_names_the_asked_setting_is_not_the_answer():
+    # f13a-023: the abstract gives "up to 3x" overall and never mentions ImageNet, which the question asks about.
+    sources = _sources("Incremental Randomized Smoothing Certification")
+    overall = _sentence("Incremental randomized smoothing gives up to 3x certification speedup.", 1)
+    asked = "What certification speed-up does incremental randomized smoothing achieve on ImageNet?"
+    assert split_uncited_names([overall], sources, asked) == ([], [overall])
+    # No: without the setting the value answers; a question for neither a value nor a name is not judged.
+    assert split_uncited_names([overall], sources, asked.replace(" on ImageNet", "")) == ([overall], [])
+    how = "How does incremental randomized smoothing certify models on ImageNet?"
+    assert split_uncited_names([overall], sources, how) == ([overall], [])
+    # fr-047: "sub-3-bit" paraphrases the abstract's "< 3 bits"; a numbered setting is not a name here.
+    sources = _sources("Mixed-Precision Graph Neural Quantization for Low Bit Large Language Models")
+    gptq = _sentence("MG-PTQ outperforms GPTQ on WikiText2 and C4.", 1)
+    asked = "Which post-training quantization method does the GNN-based quantizer for sub-3-bit LLMs outperform?"
+    assert split_uncited_names([gptq], sources, asked) == ([gptq], [])

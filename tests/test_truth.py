@@ -192,6 +192,17 @@ def test_the_eval_judge_rejects_a_changed_number_without_asking_the_model():
         judge.supports("DQA reaches 48.2% top-1 accuracy.", [abstract])
 
 
+@pytest.mark.parametrize(("yes", "supported"), [(0.55, False), (0.65, True)])
+def test_the_eval_judge_needs_a_confident_yes(yes, supported):
+    """A greedy "yes" at P = 0.55 is not support (`SUPPORT_THRESHOLD`); the endpoint is a real HTTP server
+    on 127.0.0.1 that replies "yes" with those log-probabilities."""
+    from tests.fault_server import misbehaving_server
+
+    with misbehaving_server("unsure-yes", reply=str(yes)) as (url, _handler):
+        judge = EntailmentJudge(LLMClient(base_url=url, model="m", attempts=1))
+        assert judge.supports("DQA reaches 48.2% top-1 accuracy.", ["DQA reaches 48.2% top-1 accuracy."]) is supported
+
+
 def test_judge_agreement_on_another_labelled_set(tmp_path):
     """`--claims` meta-evaluates a judge on any labelled set: the lexical judge accepts the direction swap
     vc-084 as readily as the true vc-001, and the figures say so."""
@@ -221,6 +232,10 @@ def test_intent_favours_the_sentence_that_gives_the_method():
     # f11a-019: a two-stage procedure is how it is done; it gained nothing before
     stages = "For model training, we introduce a two-stage contrastive instruction-tuning method."
     assert intent_adjustment(stages, "how", 0.08, 0.08) > 0
+    # f13a-007: a proof that relies on tools from spin glasses is how the bounds are derived.
+    relies = "The proof relies on rigorous tools from spin glasses."
+    assert intent_adjustment(relies, "how", 0.08, 0.08) > 0
+    assert intent_adjustment("Our results hold for any training algorithm.", "how", 0.08, 0.08) == 0
 
 
 def test_a_sentence_abbreviating_the_question_names_nothing_new():
