@@ -130,7 +130,9 @@ _ASKS_NUMBER = re.compile(
     r"\b(how (many|much)|by how much|how (much )?(faster|slower|smaller|larger|fewer|more)|"
     r"what (\w+[ -]){0,3}(rate|accuracy|score|speed-?up|percentage|error|f1|bleu|top-1|throughput|"
     r"reduction|improvement|gain|fraction|share|ratio|number of|latency|runtime|proportion|margin)|"
-    r"by what factor|how many times|(what|which) (\w+ ){0,2}?values?(?! of (the )?(data|information)\b)|"
+    r"by what factor|how many times|"
+    r"(what|which) (\w+ ){0,2}?values?"
+    r"(?![\w-]| of (the )?(data|information)\b| (does|do|did) ([\w-]+ ){1,4}(add|bring)\b)|"
     r"in (milli|micro)?seconds|in (ms|percent|percentage points))\b",
     re.IGNORECASE,
 )

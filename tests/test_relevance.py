@@ -207,6 +207,8 @@ def test_a_quantity_question_answered_without_any_number_is_not_answered():
         ("What exact value does the late-time convergence exponent c take?", True),
         ("What value of k does the interpretability method select?", True),
         ("What values of the data does the encoder keep?", False),
+        ("Which value-based method does the agent use?", False),
+        ("What value does the synthetic dataset add for detectors?", False),
     ],
 )
 def test_which_questions_ask_for_a_number(question, asks):
