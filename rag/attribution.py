@@ -183,7 +183,8 @@ def _mentioned_item(claim: str, value: str, names: list[frozenset[str]]) -> int 
     clause = next((c for c in _clauses(claim) if c[0] <= where[0] < c[1]), (0, len(claim)))
     spots: list[tuple[int, int, int]] = []  # (outside the clause, distance, item)
     for word in re.finditer(r"\w[\w-]*", claim):
-        keys = words_in(word.group(0))
+        # "MobileNetV1-based" names MobileNetV1: a hyphenated word counts by its parts too.
+        keys = words_in(word.group(0)) | words_in(word.group(0).replace("-", " "))
         for index, name in enumerate(names):
             if keys & name:
                 spots.append((not clause[0] <= word.start() < clause[1], abs(word.start() - where[0]), index))

@@ -269,3 +269,15 @@ def test_a_value_given_for_another_dataset_of_the_abstract_is_contradicted_witho
     )
     assert found is not None and found.instead == "imagenet"
     assert value_for_another_name("Selfie improves ResNet-50 accuracy from 35.6% to 46.7%.", selfie, SELFIE) is None
+
+
+def test_a_value_given_to_a_hyphenated_name_of_the_respectively_list_is_caught():
+    """Seen in the chat (twenty-fifth session): "68.0% ... with a MobileNetV1-based model" was shown as
+    supported, though the abstract gives 68.0% to ResNet-18 "respectively"; "MobileNetV1-based" was read as
+    one word that names nothing of the list."""
+    paper = bundled("INSTA-BNN: Binary Neural Network with INSTAnce-aware Threshold")
+    abstract = split_sentences(paper.abstract)
+    wrong = "INSTA-BNN reaches 68.0% top-1 ImageNet accuracy with a MobileNetV1-based model."
+    found = misassigned_respectively(wrong, abstract)
+    assert found is not None and found.value == "68" and "respectively" in found.sentence
+    assert misassigned_respectively(wrong.replace("68.0%", "71.7%"), abstract) is None
