@@ -169,10 +169,17 @@ def asks_for_a_name(*questions: str) -> bool:
 _NAME_WITH_NUMBER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-\d+(?:\.\d+)?[A-Za-z]*\b|\b\d+(?:\.\d+)?D\b")
 
 
+# An amount in asymptotic or algebraic notation: "d polylog(d) samples", "O(n log n)", "n^2", "sqrt(d)".
+_NOTATION = re.compile(r"\bpolylog\b|\blog\s*\(|(?<![\w.])[OΘΩ]\s*\(|√|\\sqrt|\bsqrt\s*\(|\b[a-zA-Z]\s*\^\s*[{(]?\w")
+
+
 def states_a_number(sentence: str) -> bool:
     """A numeral outside a name ("SOTA accuracy on ResNet-20 trained on CIFAR-10" states none, nor do
-    "2D/3D detectors"), or a number in words ("twice", "tenfold", "three")."""
-    return bool(numbers_in(_NAME_WITH_NUMBER.sub(" ", sentence))) or bool(_NUMBER_WORD.search(sentence))
+    "2D/3D detectors"), a number in words ("twice", "tenfold", "three"), or an amount in asymptotic or
+    algebraic notation (`_NOTATION`: "how many samples?" answered "d polylog(d) samples", f13b-003)."""
+    if numbers_in(_NAME_WITH_NUMBER.sub(" ", sentence)) or _NUMBER_WORD.search(sentence):
+        return True
+    return bool(_NOTATION.search(sentence))
 
 
 __all__ = [

@@ -82,10 +82,17 @@ def names_and_acronyms(text: str) -> frozenset[str]:
 
 
 def word_initials(text: str) -> frozenset[str]:
-    """The initials of every run of 2-4 consecutive words of `text`, capitalised or not: "neural nets"
-    gives "nn", so a sentence's "NNs" repeats the question's words rather than naming something new."""
+    """The initials of every run of 2-4 consecutive words of `text`, capitalised or not, that neither
+    begins nor ends with a function word: "neural nets" gives "nn", so a sentence's "NNs" repeats the
+    question's words rather than naming something new. "the video question answering" abbreviates
+    nothing: its "tvqa" would make the TVQA benchmark a repetition of the question (f13b-022)."""
     words = re.findall(r"[a-z0-9]+", text.lower())
-    return frozenset("".join(w[0] for w in words[i : i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1))
+    return frozenset(
+        "".join(w[0] for w in words[i : i + n])
+        for n in (2, 3, 4)
+        for i in range(len(words) - n + 1)
+        if words[i] not in STOPWORDS_EN_PLUS and words[i + n - 1] not in STOPWORDS_EN_PLUS
+    )
 
 
 def question_names(question: str) -> frozenset[str]:

@@ -67,6 +67,22 @@ def test_a_name_the_evidence_never_spells_is_not_quoted():
     assert quoted_evidence([rejected], [whole_abstract(TRANSNEXT)], question) == []
 
 
+DFN = "Data Filtering Networks"
+
+
+def test_a_value_is_not_quoted_from_a_sentence_giving_it_for_another_name_of_the_question():
+    """f14a-002, a near-miss question: 83.0% is a ViT-H's accuracy when trained on DFN-5B; the question asks
+    about the released DFN-2B. The evidence sentence spells "DFN" (in DFN-5B) and "2B" (in LAION-2B), but
+    not DFN-2B."""
+    question = "What zero-shot ImageNet accuracy does a ViT-H get when trained on the released DFN-2B dataset?"
+    rejected = "A ViT-H trained on the DFN-2B dataset achieves 83.0% zero-shot transfer accuracy on ImageNet."
+    assert quoted_evidence([rejected], [whole_abstract(DFN)], question) == []
+    # Asked about the dataset the sentence gives the value for, the same fact is quoted.
+    asked = question.replace("the released DFN-2B", "DFN-5B")
+    [(_, quote)] = quoted_evidence([rejected.replace("DFN-2B", "DFN-5B")], [whole_abstract(DFN)], asked)
+    assert "83.0%" in quote and "DFN-5B" in quote
+
+
 def test_an_echo_that_adds_nothing_but_title_words_is_not_quoted():
     question = "Which benchmark was it evaluated on for victim model parsing?"
     assert quoted_evidence(["It was evaluated on victim model parsing."], [whole_abstract(VICTIMS)], question) == []

@@ -183,6 +183,14 @@ def test_a_quantity_question_answered_without_any_number_is_not_answered():
     assert split_numberless([detectors], asked) == ([], [detectors])
     measured = _sentence("The 3D detector reaches 45.2 mAP on AI-Hub.", 1)
     assert split_numberless([measured], asked) == ([measured], [])
+    # f13b-003: an amount in asymptotic notation answers "how many samples"; a log-likelihood does not.
+    asymptotic = _sentence("It trains to a population error o(1) with d polylog(d) samples.", 1)
+    samples = "How many training samples suffice for SGD to learn the XOR target?"
+    assert split_numberless([asymptotic], samples) == ([asymptotic], [])
+    big_o = _sentence("Training needs O(n log n) samples.", 1)
+    assert split_numberless([big_o], samples) == ([big_o], [])
+    likelihood = _sentence("SGD improves the log-likelihood of the XOR target.", 1)
+    assert split_numberless([likelihood], samples) == ([], [likelihood])
 
 
 @pytest.mark.parametrize(
@@ -310,6 +318,18 @@ def test_a_comparison_with_what_no_source_names_is_not_answered_but_another_spel
         ("Under what licence is the MAVREC dataset released?", "We release MAVREC: https://mavrec.github.io.", False),
         ("Under what licence is the MAVREC dataset released?", "MAVREC is released under the MIT licence.", True),
         ("Which software package accompanies the paper?", "The software package is available online.", False),
+        # f13b-022: "the video question answering" abbreviates nothing, so TVQA is a new name; "video question
+        # answering" does abbreviate to VQA.
+        (
+            "On which benchmark was the video question answering model with a context matching module evaluated?",
+            "The video question answering model was evaluated on TVQA dataset.",
+            True,
+        ),
+        (
+            "On which benchmark was the video question answering model with a context matching module evaluated?",
+            "The VQA model with a context matching module was evaluated.",
+            False,
+        ),
         # Not a question for a name: nothing asked of the answer.
         ("Which approach does the saliency model take?", "It uses an encoder-decoder network.", True),
         ("What share of the baselines' TFLOPs does p-MoD need?", "It needs about half.", True),
