@@ -52,6 +52,31 @@ def words_in(text: str) -> frozenset[str]:
     return frozenset(name_key(w) for w in _WORD.findall(text))
 
 
+def core_key(word: str) -> str:
+    """`name_key` of `word` without the lower-case words it is hyphenated with: "SIMD-vectorized" and
+    "SIMD-optimized" are both "simd", "RISC-V-based" is "riscv"; "DFN-2B" and "top-1" stay whole."""
+    parts = [part for part in word.split("-") if part]
+    kept = [part for part in parts if not (part.isalpha() and part.islower())]
+    if not kept or len(kept) == len(parts) or all(part.isdigit() for part in kept):
+        return name_key(word)
+    return name_key("".join(kept))
+
+
+def core_keys(text: str) -> dict[str, str]:
+    """Each word of `text` in its `name_key` form, mapped to its `core_key`."""
+    return {name_key(word): core_key(word) for word in _WORD.findall(text)}
+
+
+def spelled_whole_or_core(name: str, cores: dict[str, str], words: frozenset[str], text: str) -> bool:
+    """Whether `name` (a `name_key` of a sentence whose `core_keys` are `cores`) is spelled in `words`
+    (what `text` spells), whole or as the core of a hyphenated word: "SIMD-vectorized" by a sentence
+    reading "SIMD-optimized" (f14a-021), but "DFN-2B" not by one reading "DFN-5B" and "LAION-2B"."""
+    if spelled_in(name, words):
+        return True
+    core = cores.get(name, name)
+    return core != name and spelled_in(core, words | frozenset(core_keys(text).values()))
+
+
 # Kinds of model and hardware, not names of one: "benchmarked on DNN models" names nothing.
 _GENERIC_KINDS = ("AI", "ML", "NLP", "CV", "DNN", "CNN", "RNN", "GNN", "MLP", "LLM", "VLM", "GPU", "CPU", "TPU", "API")
 # Nor does a standing: "outperforms SOTA methods" (state of the art).
