@@ -122,3 +122,24 @@ def counts_something_else(sentence: str, nouns: set[str]) -> bool:
     """Whether `sentence` counts things, and none of its counts is of one of `nouns`."""
     phrases = counted_phrases(sentence)
     return bool(phrases) and not any(same_noun(word, noun) for words in phrases for word in words for noun in nouns)
+
+
+# A number stated as a share or a multiplier ("95%", "3x", "twice" is not a numeral here), and any numeral
+# outside a name ("LeNet-5", "ResNet50" hold none).
+_SHARE = re.compile(r"(?<![\w.-])\d[\d.,]*\s*(?:%|percent\b|x\b|×|times\b|-?fold\b)", re.IGNORECASE)
+_NUMERAL_ALONE = re.compile(r"(?<![\w.-])\d[\d.,]*")
+# "How many fewer parameters ...?" asks for a difference, which a share states ("69% fewer parameters").
+_ASKS_DIFFERENCE = re.compile(r"\bhow many (?:fewer|more|less|times)\b", re.IGNORECASE)
+
+
+def states_only_shares(sentence: str) -> bool:
+    """Whether every number of `sentence` is a share or a multiplier ("a success rate between 95% and 100%",
+    "up to 3x speedup") and it counts nothing (`counted_phrases`)."""
+    numerals = _NUMERAL_ALONE.findall(sentence)
+    return bool(numerals) and not counted_phrases(sentence) and len(_SHARE.findall(sentence)) >= len(numerals)
+
+
+def asks_for_a_count(*questions: str) -> bool:
+    """Whether a "how many" question asks for a count (`asked_count_nouns`), not a difference ("how many
+    fewer")."""
+    return bool(asked_count_nouns(*questions)) and not any(_ASKS_DIFFERENCE.search(q) for q in questions)

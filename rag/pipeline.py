@@ -253,7 +253,7 @@ class Pipeline:
             ),
             (
                 checks.require_asked_count,
-                "the question asks how many of something, and this sentence counts something else",
+                "the question asks how many of something, and this sentence counts something else or nothing",
                 lambda s: split_other_counts(s, question, query),
             ),
             (

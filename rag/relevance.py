@@ -71,7 +71,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from rag.answer_types import AnswerSentence, Source
 from rag.attribution import bound_words, content_stems, sole_statement
 from rag.conditions import other_condition
-from rag.counted import asked_count_nouns, counts_something_else
+from rag.counted import asked_count_nouns, asks_for_a_count, counts_something_else, states_only_shares
 from rag.embedding import MiniLMEmbedding
 from rag.focus import asks_about_one_paper
 from rag.intent import asks_for_a_name, asks_for_a_number, states_a_number
@@ -381,12 +381,18 @@ def split_other_counts(
     sentences: list[AnswerSentence], *questions: str
 ) -> tuple[list[AnswerSentence], list[AnswerSentence]]:
     """(sentences kept; those whose counts all count something other than what a "how many" question asks
-    for). "How many object categories are annotated?" answered "There are 1.1 million annotated bounding
-    boxes" gives a true count of the wrong thing (`rag.counted`)."""
+    for, or that state only shares or multipliers when it asks for a count, `rag.counted`). "How many
+    object categories are annotated?" answered "There are 1.1 million annotated bounding boxes" gives a
+    true count of the wrong thing; "How many queries does QuScore need?" answered "a success rate between
+    95% and 100%" gives no count at all (f14a-010; "How many fewer parameters?" is answered by "69% fewer
+    parameters")."""
     nouns = asked_count_nouns(*questions)
     if not nouns:
         return sentences, []
-    return _partition(sentences, lambda s: counts_something_else(s.text, nouns))
+    count_asked = asks_for_a_count(*questions)
+    return _partition(
+        sentences, lambda s: counts_something_else(s.text, nouns) or (count_asked and states_only_shares(s.text))
+    )
 
 
 def split_numberless(

@@ -345,8 +345,8 @@ class VerificationSettings(_Section):
     require_asked_count: bool = Field(
         True,
         description='for a "how many X" question, leave out a sentence whose numbers all count something else '
-        '("1.1 million bounding boxes" for "how many object categories"; listed in `off_topic`; '
-        "rag.relevance.split_other_counts)",
+        '("1.1 million bounding boxes" for "how many object categories") or are all shares or multipliers '
+        '("95%" for "how many queries"; listed in `off_topic`; rag.relevance.split_other_counts)',
     )
     require_name: bool = Field(
         True,

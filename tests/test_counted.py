@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.counted import asked_count_nouns, counted_phrases, counts_something_else
+from rag.answer_types import AnswerSentence
+from rag.counted import asked_count_nouns, asks_for_a_count, counted_phrases, counts_something_else, states_only_shares
+from rag.relevance import split_other_counts
 from tests.fault_server import ask_through
 
 MAVREC_CATEGORIES = "How many object categories are annotated in the MAVREC ground-and-drone video dataset?"
@@ -67,7 +69,7 @@ def test_a_count_of_something_else_does_not_answer_how_many(bundled_index, monke
     answer = ask_through("restate", reply, MAVREC_CATEGORIES, bundled_index, monkeypatch)
     assert "MAVREC" in answer.sources[0].title or "MAVREC" in answer.sources[0].text
     assert answer.abstained and [s.left_out for s in answer.off_topic] == [
-        "the question asks how many of something, and this sentence counts something else"
+        "the question asks how many of something, and this sentence counts something else or nothing"
     ]
     boxes = MAVREC_CATEGORIES.replace("object categories", "bounding boxes")
     answered = ask_through("restate", reply, boxes, bundled_index, monkeypatch)
@@ -76,6 +78,29 @@ def test_a_count_of_something_else_does_not_answer_how_many(bundled_index, monke
         "restate", reply, MAVREC_CATEGORIES, bundled_index, monkeypatch, **{"verification.require_asked_count": False}
     )
     assert not unchecked.abstained
+
+
+def _sentence(text: str, *citations: int) -> AnswerSentence:
+    return AnswerSentence(text=text, citations=list(citations), supported=True, support=1.0, verdict="supported")
+
+
+QUSCORE_QUERIES = "On average, how many queries does the black-box attack QuScore need before it succeeds on ImageNet?"
+
+
+def test_only_shares_do_not_answer_a_question_for_a_count():
+    """f14a-010, a near-miss: the abstract calls QuScore query-efficient and gives success rates, never a
+    number of queries. "How many fewer parameters?" asks for a difference, which a share states."""
+    rates = _sentence("The attack is query-efficient with a success rate between 95% and 100%.", 1)
+    assert states_only_shares(rates.text) and asks_for_a_count(QUSCORE_QUERIES)
+    assert split_other_counts([rates], QUSCORE_QUERIES) == ([], [rates])
+    counted = _sentence("QuScore needs 350 queries on average, a 95% success rate.", 1)
+    assert not states_only_shares(counted.text)
+    assert split_other_counts([counted], QUSCORE_QUERIES) == ([counted], [])
+    fewer = _sentence("TransNeXt-Tiny requires 69% fewer parameters.", 1)
+    question = "How many fewer parameters than ConvNeXt-B does TransNeXt-Tiny need?"
+    assert not asks_for_a_count(question)
+    assert split_other_counts([fewer], question) == ([fewer], [])
+    assert not states_only_shares("It trains on ResNet50 and LeNet-5 models.")  # numbers of names: no share
 
 
 def test_a_number_joined_by_several_hyphens_is_read_not_a_crash():
