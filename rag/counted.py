@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import COUNT_WORDS
+from rag.text import COUNT_WORDS, NUMBER
 
 _NUMERAL = (
     r"(?:\d[\d,.]*(?:\s*(?:k|m|b|thousand|million|billion))?|"
@@ -124,10 +124,7 @@ def counts_something_else(sentence: str, nouns: set[str]) -> bool:
     return bool(phrases) and not any(same_noun(word, noun) for words in phrases for word in words for noun in nouns)
 
 
-# A number stated as a share or a multiplier ("95%", "3x", "twice" is not a numeral here), and any numeral
-# outside a name ("LeNet-5", "ResNet50" hold none).
-_SHARE = re.compile(r"(?<![\w.-])\d[\d.,]*\s*(?:%|percent\b|x\b|×|times\b|-?fold\b)", re.IGNORECASE)
-_NUMERAL_ALONE = re.compile(r"(?<![\w.-])\d[\d.,]*")
+_PERCENT_WORD = re.compile(r"\s*percent\b", re.IGNORECASE)
 # "How many fewer parameters ...?" asks for a difference, which a share states ("69% fewer parameters").
 _ASKS_DIFFERENCE = re.compile(r"\bhow many (?:fewer|more|less|times)\b", re.IGNORECASE)
 
@@ -135,8 +132,15 @@ _ASKS_DIFFERENCE = re.compile(r"\bhow many (?:fewer|more|less|times)\b", re.IGNO
 def states_only_shares(sentence: str) -> bool:
     """Whether every number of `sentence` is a share or a multiplier ("a success rate between 95% and 100%",
     "up to 3x speedup") and it counts nothing (`counted_phrases`)."""
-    numerals = _NUMERAL_ALONE.findall(sentence)
-    return bool(numerals) and not counted_phrases(sentence) and len(_SHARE.findall(sentence)) >= len(numerals)
+    # `rag.text.NUMBER` reads "%", "x", "times", "-fold" as the number's unit; a number hyphenated to a name
+    # ("LeNet-5") is part of the name, not a value, and "224x224" is a size, not a multiplier.
+    numbers = [m for m in NUMBER.finditer(sentence) if not sentence[: m.start()].endswith("-")]
+    shares = [
+        m
+        for m in numbers
+        if (m.group(2) and not sentence[m.end() : m.end() + 1].isdigit()) or _PERCENT_WORD.match(sentence, m.end())
+    ]
+    return bool(numbers) and len(shares) == len(numbers) and not counted_phrases(sentence)
 
 
 def asks_for_a_count(*questions: str) -> bool:

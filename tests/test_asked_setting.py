@@ -13,7 +13,7 @@ from evals.verifier_eval import bundled_papers
 from rag.answer_types import AnswerSentence, Source
 from rag.paper import Paper, normalize_title
 from rag.pipeline import RELATED_ABSTENTION_TEXT
-from rag.relevance import split_nameless, split_restated, split_value_for_another_setting
+from rag.relevance import _without_what_it_used, split_nameless, split_restated, split_value_for_another_setting
 from rag.text import split_sentences
 from tests.fault_server import ask_through
 
@@ -212,8 +212,6 @@ def test_the_sentence_spelling_what_the_evidence_lacks_is_shown_as_deciding(bund
 def test_a_value_given_without_what_its_sentence_used_is_for_another_setting():
     """The abstract's value was measured with X; a sentence giving it "without X" moves it to another setting.
     A sentence repeating the abstract's own "without" stays."""
-    from rag.relevance import _without_what_it_used
-
     stating = "The ONC-based model with I-vector based DNN-HMM achieves a WER of 9.66%."
     assert _without_what_it_used("Without i-vector adaptation the WER is 9.66%.", stating)
     assert not _without_what_it_used("With i-vector adaptation the WER is 9.66%.", stating)

@@ -101,6 +101,7 @@ def test_only_shares_do_not_answer_a_question_for_a_count():
     assert not asks_for_a_count(question)
     assert split_other_counts([fewer], question) == ([fewer], [])
     assert not states_only_shares("It trains on ResNet50 and LeNet-5 models.")  # numbers of names: no share
+    assert not states_only_shares("It reaches 84.0% at 224x224 resolution.")  # a size is not a multiplier
 
 
 def test_a_number_joined_by_several_hyphens_is_read_not_a_crash():
